@@ -1,0 +1,368 @@
+"""Reading exported files in chunks of raw strings: CSV/TSV, Excel and JSON lines.
+
+Readers only turn bytes into rows of strings with their row numbers; mapping,
+coercion and validation come later. Every reader streams (a chunk at a time), so
+memory does not grow with the file. Row numbers are what a person sees: in a CSV or
+a sheet the header is row 1 and the first record row 2; in JSON lines the line number.
+
+Encodings: a byte-order mark wins (UTF-8, UTF-16); otherwise the first megabyte is
+tried as UTF-8, then as GB18030 (a superset of GBK and GB2312, which Chinese exports
+often use). Anything else needs ``encoding=``. Bytes that do not decode are replaced,
+and the rows holding them are rejected one by one rather than failing the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from feedback_nlp.errors import InputFileError
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (bytes done, bytes total) as a file is read."""
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + JSONL_SUFFIXES
+
+_SAMPLE_BYTES = 1 << 20
+_DELIMITERS = (",", "\t", ";", "|")
+# csv's default field limit (128 KiB) would abort the file on one huge cell; we want to
+# read it and reject that row with a reason instead.
+csv.field_size_limit(64 << 20)
+
+
+@dataclass
+class RawChunk:
+    """Rows of one chunk as strings, keyed by the source headers.
+
+    ``rows`` holds each record's row number; ``problems`` lists records that could
+    not even be split into the header's fields, as (row, reason) pairs.
+    """
+
+    frame: pd.DataFrame
+    rows: list[int]
+    sheet: str | None = None
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class SourceInfo:
+    """What the reader found out about the file."""
+
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheets_read: list[str] = field(default_factory=list)
+    sheets_skipped: dict[str, str] = field(default_factory=dict)
+
+
+def detect_encoding(path: Path) -> str:
+    """Guess a text file's encoding from its byte-order mark or its first megabyte.
+
+    Raises InputFileError when the file is empty or neither UTF-8 nor GB18030.
+    """
+    with path.open("rb") as fh:
+        sample = fh.read(_SAMPLE_BYTES)
+    if not sample:
+        raise InputFileError(f"{path.name}: the file is empty (0 bytes)")
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(sample) == _SAMPLE_BYTES:
+        # Do not judge a multi-byte character cut at the sample's end.
+        sample = sample[: sample.rfind(b"\n") + 1] or sample
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InputFileError(
+        f"{path.name}: cannot tell the encoding: the text is neither UTF-8, UTF-16 nor GB18030/GBK. "
+        "Pass the right one with --encoding (e.g. big5)"
+    )
+
+
+def read_chunks(
+    path: Path,
+    *,
+    chunk_rows: int,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    accepts_headers: Callable[[list[str]], str | None] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> tuple[SourceInfo, Iterator[RawChunk]]:
+    """Open ``path`` and return what was detected plus an iterator of chunks.
+
+    ``accepts_headers`` tells an Excel reader whether a sheet's headers fit the
+    target table (None when they do, else the reason to skip the sheet).
+    Raises InputFileError for a missing, empty or unreadable file.
+    """
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a directory, expected a file")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path.name}: the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _excel_chunks(path, chunk_rows, sheet, accepts_headers, on_progress)
+    if suffix == ".xls":
+        raise InputFileError(f"{path.name}: legacy .xls is not supported; save it as .xlsx or CSV")
+    if suffix in JSONL_SUFFIXES:
+        enc = encoding or detect_encoding(path)
+        return SourceInfo("jsonl", enc), _jsonl_chunks(path, enc, chunk_rows, on_progress)
+    if suffix in CSV_SUFFIXES or not suffix:
+        enc = encoding or detect_encoding(path)
+        return _csv_chunks(path, enc, chunk_rows, on_progress)
+    raise InputFileError(
+        f"{path.name}: unsupported file type {suffix!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}"
+    )
+
+
+def frame_chunks(records: list[dict[str, Any]], chunk_rows: int) -> tuple[SourceInfo, Iterator[RawChunk]]:
+    """Chunks from in-memory records (rows posted to the API); row numbers start at 1."""
+
+    def gen() -> Iterator[RawChunk]:
+        for start in range(0, len(records), chunk_rows):
+            part = records[start : start + chunk_rows]
+            problems = [(start + i + 1, "row is not a JSON object") for i, r in enumerate(part)
+                        if not isinstance(r, dict)]
+            good = [(start + i + 1, r) for i, r in enumerate(part) if isinstance(r, dict)]
+            frame = pd.DataFrame([{k: _cell_text(v) for k, v in r.items()} for _, r in good], dtype=object)
+            yield RawChunk(frame, [n for n, _ in good], None, problems)
+
+    return SourceInfo("records"), gen()
+
+
+# -- CSV ------------------------------------------------------------------------------------
+def _open_text(path: Path, encoding: str) -> tuple[IO[bytes], io.TextIOWrapper]:
+    raw = path.open("rb")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raw.close()
+        raise InputFileError(f"{path.name}: unknown encoding {encoding!r}") from None
+    return raw, io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _csv_chunks(
+    path: Path, encoding: str, chunk_rows: int, on_progress: ProgressCallback | None
+) -> tuple[SourceInfo, Iterator[RawChunk]]:
+    raw, text = _open_text(path, encoding)
+    first = text.readline()
+    while first and not first.strip():
+        first = text.readline()
+    if not first.strip():
+        raw.close()
+        raise InputFileError(f"{path.name}: the file has no header row (only blank lines)")
+    delimiter = _sniff_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter))
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if "\ufffd" in "".join(header):
+        raw.close()
+        raise InputFileError(
+            f"{path.name}: the header row does not decode as {encoding}; the file is in another encoding. "
+            "Pass the right one with --encoding (e.g. gb18030, utf-8, big5)"
+        )
+    total = path.stat().st_size
+    info = SourceInfo("csv", encoding, delimiter)
+
+    def gen() -> Iterator[RawChunk]:
+        n_fields = len(header)
+        reader = csv.reader(text, delimiter=delimiter, strict=False)
+        buffer: list[list[str]] = []
+        rows: list[int] = []
+        problems: list[tuple[int, str]] = []
+        row_no = 1
+        last_pos = 0
+        try:
+            for record in reader:
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue
+                row_no += 1
+                if len(record) != n_fields:
+                    problems.append((row_no, _field_count_reason(len(record), n_fields)))
+                else:
+                    buffer.append(record)
+                    rows.append(row_no)
+                if len(buffer) >= chunk_rows or len(problems) >= chunk_rows:
+                    yield RawChunk(pd.DataFrame(buffer, columns=header, dtype=object), rows, None, problems)
+                    buffer, rows, problems = [], [], []
+                    if on_progress:
+                        pos = raw.tell()
+                        on_progress(pos, total)
+                        last_pos = pos
+            # A file cut off mid-row: the last record lacks its line end.
+            if buffer and _ends_without_newline(path):
+                last = buffer.pop()
+                problems.append((rows.pop(), "the file ends in the middle of this row (truncated file?): "
+                                            f"last field read as {last[-1][:40]!r}"))
+            yield RawChunk(pd.DataFrame(buffer, columns=header, dtype=object), rows, None, problems)
+        finally:
+            if on_progress and total != last_pos:
+                on_progress(total, total)
+            raw.close()
+
+    return info, gen()
+
+
+def _field_count_reason(found: int, expected: int) -> str:
+    if found < expected:
+        return f"row has {found} fields but the header has {expected} (row cut short or file truncated?)"
+    return f"row has {found} fields but the header has {expected} (unquoted delimiter inside a value?)"
+
+
+def _ends_without_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, io.SEEK_END)
+        return fh.read(1) not in (b"\n", b"\r")
+
+
+# -- JSON lines -----------------------------------------------------------------------------
+def _jsonl_chunks(path: Path, encoding: str, chunk_rows: int,
+                  on_progress: ProgressCallback | None) -> Iterator[RawChunk]:
+    raw, text = _open_text(path, encoding)
+    total = path.stat().st_size
+    try:
+        records: list[dict[str, str]] = []
+        rows: list[int] = []
+        problems: list[tuple[int, str]] = []
+        for line_no, line in enumerate(text, start=1):
+            line = line.strip().lstrip("\ufeff")
+            if not line:
+                continue
+            if line_no == 1 and line.startswith("["):
+                raise InputFileError(f"{path.name}: this is a JSON array; write one JSON object per line (JSON lines)")
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append((line_no, f"not valid JSON ({exc.msg} at column {exc.colno}); truncated line?"))
+                continue
+            if not isinstance(obj, dict):
+                problems.append((line_no, f"expected a JSON object, found {type(obj).__name__}"))
+                continue
+            records.append({str(k): _cell_text(v) for k, v in obj.items()})
+            rows.append(line_no)
+            if len(records) >= chunk_rows:
+                yield RawChunk(pd.DataFrame(records, dtype=object), rows, None, problems)
+                records, rows, problems = [], [], []
+                if on_progress:
+                    on_progress(raw.tell(), total)
+        yield RawChunk(pd.DataFrame(records, dtype=object), rows, None, problems)
+    finally:
+        if on_progress:
+            on_progress(total, total)
+        raw.close()
+
+
+# -- Excel ----------------------------------------------------------------------------------
+def _excel_chunks(
+    path: Path,
+    chunk_rows: int,
+    sheet: str | None,
+    accepts_headers: Callable[[list[str]], str | None] | None,
+    on_progress: ProgressCallback | None,
+) -> tuple[SourceInfo, Iterator[RawChunk]]:
+    import openpyxl  # only needed for Excel files
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputFileError(f"{path.name}: not a readable .xlsx workbook (damaged or truncated?): {exc}") from exc
+    info = SourceInfo("xlsx")
+    names = book.sheetnames
+    if sheet is not None and sheet not in names:
+        book.close()
+        raise InputFileError(f"{path.name}: no sheet named {sheet!r}; sheets are {', '.join(names)}")
+    selected: list[tuple[str, list[str]]] = []
+    for name in [sheet] if sheet else names:
+        ws = book[name]
+        header = _sheet_header(ws)
+        if header is None:
+            info.sheets_skipped[name] = "sheet is empty"
+            continue
+        reason = accepts_headers(header) if accepts_headers else None
+        if reason is not None and sheet is None:
+            info.sheets_skipped[name] = reason
+            continue
+        selected.append((name, header))
+        info.sheets_read.append(name)
+    if not selected:
+        book.close()
+        skipped = "; ".join(f"{k}: {v}" for k, v in info.sheets_skipped.items())
+        raise InputFileError(f"{path.name}: no sheet holds this table ({skipped})")
+
+    def gen() -> Iterator[RawChunk]:
+        try:
+            for i, (name, header) in enumerate(selected):
+                ws = book[name]
+                records: list[list[str]] = []
+                rows: list[int] = []
+                started = False
+                for row_no, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                    cells = [_cell_text(v) for v in values]
+                    if not started:
+                        started = any(cells)
+                        continue  # the header row (first non-empty row)
+                    if not any(cells):
+                        continue
+                    cells = (cells + [""] * len(header))[: len(header)]
+                    records.append(cells)
+                    rows.append(row_no)
+                    if len(records) >= chunk_rows:
+                        yield RawChunk(pd.DataFrame(records, columns=header, dtype=object), rows, name)
+                        records, rows = [], []
+                yield RawChunk(pd.DataFrame(records, columns=header, dtype=object), rows, name)
+                if on_progress:
+                    on_progress(i + 1, len(selected))
+        finally:
+            book.close()
+
+    return info, gen()
+
+
+def _sheet_header(ws: Any) -> list[str] | None:
+    for values in ws.iter_rows(values_only=True):
+        cells = [_cell_text(v).strip() for v in values]
+        if any(cells):
+            while cells and not cells[-1]:
+                cells.pop()
+            return [c or f"column_{i + 1}" for i, c in enumerate(cells)]
+    return None
+
+
+def _cell_text(value: Any) -> str:
+    """One cell as text, keeping dates readable and integral floats without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -1,0 +1,427 @@
+"""The embedded store: every database statement of the product lives in this module.
+
+DuckDB is the engine: an embedded columnar database, so KPI scans over millions of
+tickets are fast, pandas frames go in and out without copies, and there is no server
+to run. Keeping all SQL here means a server database could replace it later by
+re-implementing one module.
+
+Schema changes are forward migrations recorded in ``schema_version``; a store opened
+by an older release is migrated in place, never dropped and recreated.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from feedback_nlp.errors import StoreError
+from feedback_nlp.schema import FEEDBACK, TABLE_NAMES, TABLES, Table
+
+logger = logging.getLogger(__name__)
+
+FOLLOWUP_FEEDBACK_PREFIX = "followup:"
+"""feedback_id of the feedback row made from a follow-up's note: prefix + followup_id."""
+
+
+def _create_table_sql(table: Table) -> str:
+    cols = ",\n  ".join(f"{c.name} {c.sql_type}{' NOT NULL' if c.required else ''}" for c in table.columns)
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {cols},\n  PRIMARY KEY ({table.key})\n)"
+
+
+def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
+    """Initial schema: the four canonical tables, predictions, state and the ingest log.
+
+    The canonical tables are created from ``schema.py``. A column added there later
+    needs a migration of its own (``ALTER TABLE … ADD COLUMN IF NOT EXISTS``), which a
+    test enforces by comparing a migrated store with ``schema.py``.
+    """
+    for name in TABLE_NAMES:
+        con.execute(_create_table_sql(TABLES[name]))
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS predictions (
+          feedback_id VARCHAR NOT NULL,
+          model_name VARCHAR NOT NULL,
+          model_version VARCHAR NOT NULL,
+          fault_types VARCHAR[] NOT NULL,
+          primary_fault VARCHAR NOT NULL,
+          sentiment VARCHAR NOT NULL,
+          aspects VARCHAR[] NOT NULL,
+          scores JSON,
+          predicted_at TIMESTAMPTZ NOT NULL,
+          PRIMARY KEY (feedback_id, model_name, model_version)
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS app_state (
+          key VARCHAR PRIMARY KEY,
+          value VARCHAR NOT NULL,
+          updated_at TIMESTAMPTZ NOT NULL
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS ingest_runs (
+          run_id VARCHAR PRIMARY KEY,
+          table_name VARCHAR NOT NULL,
+          source VARCHAR NOT NULL,
+          source_sha256 VARCHAR,
+          started_at TIMESTAMPTZ NOT NULL,
+          finished_at TIMESTAMPTZ NOT NULL,
+          rows_read BIGINT NOT NULL,
+          inserted BIGINT NOT NULL,
+          updated BIGINT NOT NULL,
+          unchanged BIGINT NOT NULL,
+          rejected BIGINT NOT NULL
+        )
+        """
+    )
+
+
+Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
+MIGRATIONS: tuple[Migration, ...] = ((1, "initial schema", _migration_1),)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    path: str
+    schema_version: int
+    tables: dict[str, int]
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class Store:
+    """A DuckDB database file holding the canonical tables and predictions.
+
+    One connection per Store; threads share it through cursors (DuckDB connections
+    are not thread-safe, cursors are). The database is created and migrated on first
+    use. Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, path: str | Path, *, timezone: str = "Asia/Shanghai", read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.timezone = timezone
+        self.read_only = read_only
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+
+    # -- connection ---------------------------------------------------------------
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The open connection, opening and migrating the database on first call."""
+        with self._lock:
+            if self._con is None:
+                self._con = self._open()
+            return self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for use from another thread."""
+        return self.connection().cursor()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        if not self.read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        con.execute(f"SET TimeZone = '{self.timezone}'")
+        if not self.read_only:
+            self._migrate(con)
+        return con
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def __enter__(self) -> Store:
+        self.connection()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- migrations -----------------------------------------------------------------
+    @staticmethod
+    def _current_version(con: duckdb.DuckDBPyConnection) -> int:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        current = self._current_version(con)
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema version {current}, newer than this release's {SCHEMA_VERSION}; "
+                "upgrade feedback-nlp"
+            )
+        for version, description, apply in MIGRATIONS:
+            if version <= current:
+                continue
+            logger.info("migrating store %s to schema version %d (%s)", self.path, version, description)
+            con.begin()
+            try:
+                apply(con)
+                con.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [version, description, _now()])
+                con.commit()
+            except Exception:
+                con.rollback()
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        return self._current_version(self.connection())
+
+    # -- reading ----------------------------------------------------------------------
+    def info(self) -> StoreInfo:
+        """Row counts of every table and the schema version."""
+        con = self.connection()
+        names = [*TABLE_NAMES, "predictions", "ingest_runs"]
+        counts = {n: int(con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]) for n in names}
+        return StoreInfo(path=str(self.path), schema_version=self.schema_version, tables=counts)
+
+    def read_table(self, table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """A whole canonical table as a frame (small tables and tests; KPIs push down SQL)."""
+        if table not in TABLES and table not in ("predictions", "ingest_runs"):
+            raise StoreError(f"unknown table {table!r}")
+        cols = ", ".join(columns) if columns else "*"
+        key = TABLES[table].key if table in TABLES else "1"
+        return self.cursor().execute(f"SELECT {cols} FROM {table} ORDER BY {key}").df()
+
+    def table_columns(self, table: str) -> list[str]:
+        rows = self.connection().execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- state --------------------------------------------------------------------------
+    def get_state(self, key: str) -> str | None:
+        row = self.cursor().execute("SELECT value FROM app_state WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_state(self, key: str, value: str) -> None:
+        self.cursor().execute(
+            "INSERT INTO app_state VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at",
+            [key, value, _now()],
+        )
+
+    # -- loading ------------------------------------------------------------------------
+    def begin_load(self, table: Table, columns: Sequence[str]) -> TableLoad:
+        """Start an atomic load of one file into ``table``; see :class:`TableLoad`."""
+        return TableLoad(self.connection(), table, list(columns))
+
+    def record_ingest_run(self, run: dict[str, Any]) -> None:
+        cols = ", ".join(run)
+        marks = ", ".join("?" for _ in run)
+        self.cursor().execute(f"INSERT INTO ingest_runs ({cols}) VALUES ({marks})", list(run.values()))
+
+
+class TableLoad:
+    """One file's rows, staged and then applied to a table in a single transaction.
+
+    Rows are appended chunk by chunk into a temporary staging table (DuckDB spills it
+    to disk, so Python memory stays flat), duplicates inside the file are found with
+    SQL, and :meth:`apply` upserts by key. Nothing is visible to other readers, and
+    nothing survives a crash or kill, until :meth:`commit`.
+
+    Only the columns present in the file are written on update, so a partial export
+    never blanks columns it does not carry.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, columns: list[str]) -> None:
+        if table.key not in columns:
+            raise StoreError(f"load into {table.name} needs its key column {table.key}")
+        self.con = con
+        self.table = table
+        self.columns = columns
+        self.staging = f"_staging_{table.name}_{uuid.uuid4().hex[:12]}"
+        self._closed = False
+        con.begin()
+        defs = ", ".join(f"{c} {table.column(c).sql_type}" for c in columns)
+        con.execute(f"CREATE TEMP TABLE {self.staging} (_row BIGINT, _sheet VARCHAR, {defs})")
+
+    def append(self, frame: pd.DataFrame) -> None:
+        """Stage valid, typed rows: ``frame`` has ``_row``, ``_sheet`` and the load's columns."""
+        if frame.empty:
+            return
+        cols = ", ".join(["_row", "_sheet", *self.columns])
+        self.con.register("_chunk", frame)
+        try:
+            self.con.execute(f"INSERT INTO {self.staging} SELECT {cols} FROM _chunk")
+        finally:
+            self.con.unregister("_chunk")
+
+    def take_duplicates(self) -> pd.DataFrame:
+        """Remove later rows whose key repeats an earlier row of the same file.
+
+        Returns the removed rows' ``_row``, ``_sheet``, key value and the row that
+        first used the key.
+        """
+        key = self.table.key
+        dups = self.con.execute(
+            f"""
+            WITH ranked AS (
+              SELECT _row, _sheet, {key},
+                     row_number() OVER (PARTITION BY {key} ORDER BY _sheet NULLS FIRST, _row) AS n,
+                     first_value(_row) OVER (PARTITION BY {key} ORDER BY _sheet NULLS FIRST, _row) AS first_row
+              FROM {self.staging})
+            SELECT _row, _sheet, {key} AS key, first_row FROM ranked WHERE n > 1 ORDER BY _sheet, _row
+            """
+        ).df()
+        if not dups.empty:
+            self.con.register("_dups", dups[["_row", "_sheet"]])
+            try:
+                self.con.execute(
+                    f"DELETE FROM {self.staging} s USING _dups d "
+                    "WHERE s._row = d._row AND s._sheet IS NOT DISTINCT FROM d._sheet"
+                )
+            finally:
+                self.con.unregister("_dups")
+        return dups
+
+    def fill_from_tickets(self, columns: Sequence[str]) -> list[str]:
+        """Copy ``columns`` from the linked ticket where the staged row has none.
+
+        Used for feedback (channel, product line and model "copied from the ticket when
+        linked and absent"). Returns the columns added to this load.
+        """
+        added = []
+        for col in columns:
+            if col not in self.columns:
+                self.con.execute(f"ALTER TABLE {self.staging} ADD COLUMN {col} VARCHAR")
+                self.columns.append(col)
+                added.append(col)
+        sets = ", ".join(f"{c} = coalesce(s.{c}, t.{c})" for c in columns)
+        self.con.execute(f"UPDATE {self.staging} s SET {sets} FROM tickets t WHERE s.ticket_id = t.ticket_id")
+        return added
+
+    def apply(self) -> LoadCounts:
+        """Upsert the staged rows into the table and count inserted/updated/unchanged."""
+        return _upsert(self.con, self.table, self.staging, self.columns)
+
+    def apply_followup_notes(self) -> LoadCounts:
+        """Upsert each staged follow-up's note as a feedback row with source=followup.
+
+        The feedback row takes the ticket's customer, channel and product where the
+        ticket is known. Only meaningful for a followups load with a ``note`` column.
+        """
+        if self.table.name != "followups" or "note" not in self.columns:
+            return LoadCounts(0, 0, 0)
+        notes = f"_notes_{uuid.uuid4().hex[:12]}"
+        self.con.execute(
+            f"""
+            CREATE TEMP TABLE {notes} AS
+            SELECT '{FOLLOWUP_FEEDBACK_PREFIX}' || s.followup_id AS feedback_id, s.note AS text,
+                   'followup' AS source, s.contacted_at AS created_at, s.ticket_id,
+                   t.customer_id, t.channel, t.product_line, t.product_model,
+                   -- no rating: the follow-up's satisfaction already counts once in CSAT
+                   NULL::INTEGER AS rating
+            FROM {self.staging} s LEFT JOIN tickets t ON s.ticket_id = t.ticket_id
+            WHERE s.note IS NOT NULL
+            """
+        )
+        try:
+            return _upsert(self.con, FEEDBACK, notes, list(FEEDBACK.column_names))
+        finally:
+            self.con.execute(f"DROP TABLE IF EXISTS {notes}")
+
+    def backfill_feedback_from_tickets(self) -> None:
+        """After a tickets load: fill feedback rows' missing channel/product from their ticket."""
+        if self.table.name != "tickets":
+            return
+        cols = [c for c in ("customer_id", "channel", "product_line", "product_model") if c in self.columns]
+        if not cols:
+            return
+        sets = ", ".join(f"{c} = coalesce(f.{c}, s.{c})" for c in cols)
+        nulls = " OR ".join(f"f.{c} IS NULL" for c in cols)
+        self.con.execute(
+            f"UPDATE feedback f SET {sets} FROM {self.staging} s WHERE f.ticket_id = s.ticket_id AND ({nulls})"
+        )
+
+    def unknown_references(self, column: str, target: Table) -> int:
+        """Staged rows whose ``column`` names no row of ``target`` (reported, not rejected)."""
+        if column not in self.columns:
+            return 0
+        row = self.con.execute(
+            f"SELECT count(*) FROM {self.staging} s WHERE s.{column} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {target.name} t WHERE t.{target.key} = s.{column})"
+        ).fetchone()
+        return int(row[0])
+
+    def commit(self) -> None:
+        self._finish(commit=True)
+
+    def rollback(self) -> None:
+        self._finish(commit=False)
+
+    def _finish(self, *, commit: bool) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if commit:
+            self.con.execute(f"DROP TABLE IF EXISTS {self.staging}")
+            self.con.commit()
+        else:
+            self.con.rollback()
+            self.con.execute(f"DROP TABLE IF EXISTS {self.staging}")
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, table: Table, staging: str, columns: Sequence[str]) -> LoadCounts:
+    """Upsert ``columns`` of ``staging`` into ``table`` by key; count what changed.
+
+    Rows whose values equal the stored row count as unchanged, so re-ingesting a
+    file reports zero inserts and zero updates.
+    """
+    key = table.key
+    non_key = [c for c in columns if c != key]
+    # The trailing 0 keeps a one-column comparison a row comparison.
+    s_cols = ", ".join([*(f"s.{c}" for c in non_key), "0"])
+    t_cols = ", ".join([*(f"t.{c}" for c in non_key), "0"])
+    inserted, updated, unchanged = con.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE t.{key} IS NULL),
+               count(*) FILTER (WHERE t.{key} IS NOT NULL AND ({s_cols}) IS DISTINCT FROM ({t_cols})),
+               count(*) FILTER (WHERE t.{key} IS NOT NULL AND ({s_cols}) IS NOT DISTINCT FROM ({t_cols}))
+        FROM {staging} s LEFT JOIN {table.name} t ON s.{key} = t.{key}
+        """
+    ).fetchone()
+    cols = ", ".join(columns)
+    update = ", ".join(f"{c} = excluded.{c}" for c in non_key)
+    conflict = f"DO UPDATE SET {update}" if update else "DO NOTHING"
+    con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {staging} ON CONFLICT ({key}) {conflict}")
+    return LoadCounts(int(inserted), int(updated), int(unchanged))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def dumps_json(value: Any) -> str:
+    """JSON for the store: Chinese kept readable."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
