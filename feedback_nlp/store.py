@@ -134,8 +134,10 @@ class Store:
             return self._con
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor for use from another thread."""
-        return self.connection().cursor()
+        """A cursor for use from another thread (a connection of its own, same database)."""
+        cur = self.connection().cursor()
+        cur.execute(f"SET TimeZone = '{self.timezone}'")
+        return cur
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         if not self.read_only:
@@ -234,12 +236,9 @@ class Store:
     # -- loading ------------------------------------------------------------------------
     def begin_load(self, table: Table, columns: Sequence[str]) -> TableLoad:
         """Start an atomic load of one file into ``table``; see :class:`TableLoad`."""
-        return TableLoad(self.connection(), table, list(columns))
-
-    def record_ingest_run(self, run: dict[str, Any]) -> None:
-        cols = ", ".join(run)
-        marks = ", ".join("?" for _ in run)
-        self.cursor().execute(f"INSERT INTO ingest_runs ({cols}) VALUES ({marks})", list(run.values()))
+        # A cursor of its own: the load's transaction and temp tables do not block or
+        # leak into readers sharing the main connection.
+        return TableLoad(self.cursor(), table, list(columns))
 
 
 class TableLoad:
@@ -276,6 +275,19 @@ class TableLoad:
             self.con.execute(f"INSERT INTO {self.staging} SELECT {cols} FROM _chunk")
         finally:
             self.con.unregister("_chunk")
+
+    def set_columns(self, columns: Sequence[str]) -> None:
+        """Restrict what :meth:`apply` writes to ``columns`` (those the file carried)."""
+        missing = [c for c in columns if c not in self.table.column_names]
+        if missing or self.table.key not in columns:
+            raise StoreError(f"bad column set for {self.table.name}: {list(columns)}")
+        self.columns = list(columns)
+
+    def record_run(self, run: dict[str, Any]) -> None:
+        """Log the run in ``ingest_runs`` inside the load's transaction."""
+        cols = ", ".join(run)
+        marks = ", ".join("?" for _ in run)
+        self.con.execute(f"INSERT INTO ingest_runs ({cols}) VALUES ({marks})", list(run.values()))
 
     def take_duplicates(self) -> pd.DataFrame:
         """Remove later rows whose key repeats an earlier row of the same file.
@@ -384,12 +396,15 @@ class TableLoad:
         if self._closed:
             return
         self._closed = True
-        if commit:
-            self.con.execute(f"DROP TABLE IF EXISTS {self.staging}")
-            self.con.commit()
-        else:
-            self.con.rollback()
-            self.con.execute(f"DROP TABLE IF EXISTS {self.staging}")
+        try:
+            if commit:
+                self.con.execute(f"DROP TABLE IF EXISTS {self.staging}")
+                self.con.commit()
+            else:
+                self.con.rollback()
+                self.con.execute(f"DROP TABLE IF EXISTS {self.staging}")
+        finally:
+            self.con.close()
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, table: Table, staging: str, columns: Sequence[str]) -> LoadCounts:
