@@ -201,10 +201,14 @@ class Store:
     # -- reading ----------------------------------------------------------------------
     def info(self) -> StoreInfo:
         """Row counts of every table and the schema version."""
-        con = self.connection()
-        names = [*TABLE_NAMES, "predictions", "ingest_runs"]
-        counts = {n: int(con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]) for n in names}
-        return StoreInfo(path=str(self.path), schema_version=self.schema_version, tables=counts)
+        con = self.cursor()
+        try:
+            names = [*TABLE_NAMES, "predictions", "ingest_runs"]
+            counts = {n: int(con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]) for n in names}
+            row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        finally:
+            con.close()
+        return StoreInfo(path=str(self.path), schema_version=int(row[0]), tables=counts)
 
     def read_table(self, table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """A whole canonical table as a frame (small tables and tests; KPIs push down SQL)."""
@@ -323,10 +327,13 @@ class TableLoad:
         Used for feedback (channel, product line and model "copied from the ticket when
         linked and absent"). Returns the columns added to this load.
         """
+        staged = {r[0] for r in self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [self.staging]).fetchall()}
         added = []
         for col in columns:
-            if col not in self.columns:
+            if col not in staged:
                 self.con.execute(f"ALTER TABLE {self.staging} ADD COLUMN {col} VARCHAR")
+            if col not in self.columns:
                 self.columns.append(col)
                 added.append(col)
         sets = ", ".join(f"{c} = coalesce(s.{c}, t.{c})" for c in columns)

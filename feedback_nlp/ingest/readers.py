@@ -81,12 +81,11 @@ def detect_encoding(path: Path) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if len(sample) == _SAMPLE_BYTES:
-        # Do not judge a multi-byte character cut at the sample's end.
-        sample = sample[: sample.rfind(b"\n") + 1] or sample
     for encoding in ("utf-8", "gb18030"):
+        # final=False: a multi-byte character cut at the sample's end (or at the end of
+        # a truncated file) is not evidence against the encoding.
         try:
-            sample.decode(encoding)
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
         return encoding
@@ -195,16 +194,18 @@ def _csv_chunks(
         problems: list[tuple[int, str]] = []
         row_no = 1
         last_pos = 0
+        last_buffered = False
         try:
             for record in reader:
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue
                 row_no += 1
-                if len(record) != n_fields:
-                    problems.append((row_no, _field_count_reason(len(record), n_fields)))
-                else:
+                last_buffered = len(record) == n_fields
+                if last_buffered:
                     buffer.append(record)
                     rows.append(row_no)
+                else:
+                    problems.append((row_no, _field_count_reason(len(record), n_fields)))
                 if len(buffer) >= chunk_rows or len(problems) >= chunk_rows:
                     yield RawChunk(pd.DataFrame(buffer, columns=header, dtype=object), rows, None, problems)
                     buffer, rows, problems = [], [], []
@@ -213,7 +214,7 @@ def _csv_chunks(
                         on_progress(pos, total)
                         last_pos = pos
             # A file cut off mid-row: the last record lacks its line end.
-            if buffer and _ends_without_newline(path):
+            if buffer and last_buffered and _ends_without_newline(path):
                 last = buffer.pop()
                 problems.append((rows.pop(), "the file ends in the middle of this row (truncated file?): "
                                             f"last field read as {last[-1][:40]!r}"))
@@ -234,8 +235,9 @@ def _field_count_reason(found: int, expected: int) -> str:
 
 def _ends_without_newline(path: Path) -> bool:
     with path.open("rb") as fh:
-        fh.seek(-1, io.SEEK_END)
-        return fh.read(1) not in (b"\n", b"\r")
+        fh.seek(-min(2, path.stat().st_size), io.SEEK_END)
+        # UTF-16LE puts a zero byte after the line end.
+        return not fh.read(2).endswith((b"\n", b"\r", b"\n\x00", b"\r\x00"))
 
 
 # -- JSON lines -----------------------------------------------------------------------------
