@@ -118,8 +118,10 @@ class Store:
     use. Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, path: str | Path, *, timezone: str = "Asia/Shanghai", read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, timezone: str = "Asia/Shanghai", read_only: bool = False,
+                 memory_limit: str | None = "1GB") -> None:
         self.path = Path(path)
+        self.memory_limit = memory_limit
         self.timezone = timezone
         self.read_only = read_only
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -147,6 +149,10 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         con.execute(f"SET TimeZone = '{self.timezone}'")
+        if self.memory_limit:
+            # Bounded memory: a large load spills its staging table to <db>.tmp/ instead of growing.
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute("SET preserve_insertion_order = false")
         if not self.read_only:
             self._migrate(con)
         return con

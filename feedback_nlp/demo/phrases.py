@@ -16,7 +16,8 @@ __all__ = [
     "EMOTIONS", "DEMANDS", "CLOSERS", "SERVICE_NEG", "SERVICE_POS", "HISTORY", "UNSPECIFIED",
     "PRAISE", "REVIEW_POS_CLOSERS", "REVIEW_NEUTRAL", "REVIEW_NEG_CLOSERS", "REVIEW_BUTS",
     "RESOLVED_FIXES", "FOLLOWUP_UNREACHED", "FOLLOWUP_PREFIXES", "FOLLOWUP_RESOLVED",
-    "FOLLOWUP_UNRESOLVED", "FOLLOWUP_NONE", "ATTITUDE", "SCORE", "EMOJI", "TYPOS",
+    "FOLLOWUP_UNRESOLVED", "FOLLOWUP_NONE", "ATTITUDE", "SCORE", "EMOJI", "TYPOS", "STORY", "REVIEW_STORY",
+    "AGENT_NOTES",
 ]
 
 PRODUCT_NOUNS: dict[str, tuple[str, ...]] = {
@@ -294,7 +295,7 @@ SERVICE_POS: dict[str, dict[str, str]] = {
             报修第二天就有人来
             响应很快，半小时就回电话了
             师傅准时到的
-            一个小时就修好了
+            一个小时就上门了
             """,
     },
     "attitude": {
@@ -562,12 +563,14 @@ REVIEW_BUTS = """
     """
 
 RESOLVED_FIXES = """
-    后来{s}上门换了个零件就好了
-    联系{s}以后很快就处理好了
-    报修以后师傅来修好了
+    后来{s}上门换了个零件就好了 #professionalism
+    联系{s}以后很快就处理好了 #response
+    报修以后师傅来修好了 #professionalism
     {s}给换了新的，现在正常了
-    后来{s}上门处理了一下，现在没问题了
+    后来{s}上门处理了一下，现在没问题了 #professionalism
+    找了{s}，第二天就给解决了 #response
     """
+"""Sentences that say the fault was fixed (``#aspect`` as elsewhere)."""
 
 FOLLOWUP_UNREACHED = """
     回访：电话无人接听
@@ -649,3 +652,55 @@ TYPOS: tuple[tuple[str, str], ...] = (
     ("厉害", "利害"), ("师傅", "师父"), ("反应", "反映"), ("现在", "现再"), ("做工", "作工"),
 )
 """(standard, noisy) pairs: homophone typos and colloquial swaps, applied once per text."""
+
+STORY: dict[str, str] = {
+    "any": """
+        买之前还特意对比了好几家，就是看中了品牌和口碑
+        当初销售信誓旦旦地说质量绝对没问题
+        这已经是我家第三台这个牌子的东西了，一直挺信任的
+        朋友推荐买的，现在都不好意思跟朋友说
+        网上一搜好多人都遇到一样的情况，说明根本不是个例
+        我把视频都拍下来了，随时可以提供
+        发票、购买记录都在，保修卡也填了
+        家里老人一个人在家，也不会弄这些
+        本来是给父母买的，想让他们用得省心点，结果反倒添堵
+        我们是上班族，白天都不在家
+        前前后后打了不下十个电话 #communication
+        每次打电话都要重新描述一遍，客服记录都不看的吗 #communication
+        中间还专门请了半天假在家等师傅，结果人没来 #response
+        第一次上门检查完说要返厂，返厂一去就是二十天 #response,professionalism
+        后来又说是我们使用不当，可说明书上根本没写 #professionalism
+        上门的师傅一会儿说这个一会儿说那个，说法都不统一 #professionalism
+        在网上留言也没人回复 #communication
+        这么大的品牌，售后就这个水平
+        """,
+    "car": """
+        车是按揭买的，每个月还着贷款，车却老得往店里跑
+        在4S店做的首保，保养记录都是全的
+        去了4S店好几趟，每次都说再观察观察 #professionalism
+        4S店让我先把车放那，一放就是一个礼拜，代步车也不给 #response
+        同批次的车友群里好几个都是这样
+        厂家的400电话打了，说会反馈给区域，就没有然后了 #communication
+        """,
+}
+"""Narrative sentences for long complaints (``#aspect`` where they talk about service)."""
+
+REVIEW_STORY = """
+    纠结了很久选哪个，最后选了这款，没让我失望
+    用了一个多月才来评价
+    家里老人也很喜欢
+    之前那台用了十年了，这次换新
+    对比了好几家，这家价格最合适
+    活动价买的，很划算
+    第二次购买了，一直用这个牌子
+    """
+"""Label-free story sentences that lengthen positive reviews."""
+
+AGENT_NOTES = """
+    已记录客户意见
+    已致歉并安抚客户情绪
+    已登记
+    客户无其他诉求
+    已告知客户保修政策
+    """
+"""Label-free closing remarks of agents in follow-up notes."""

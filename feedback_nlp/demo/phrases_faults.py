@@ -1065,6 +1065,15 @@ SYMPTOMS: dict[str, dict[str, str]] = {
             螺丝没拧紧
             位置装得不对
             """,
+        "appliance": """
+            师傅装完连水平都没调
+            固定螺丝只拧了两颗
+            支架装得不牢，一碰就晃
+            管线走得乱七八糟
+            装的时候没按说明书来，少装了一个垫片
+            安装完一看，机身跟墙之间有一条大缝
+            装好以后发现装反了
+            """,
         "空调": """
             外机装歪了
             内机装得不水平，一边高一边低
@@ -1185,57 +1194,105 @@ SHORT_SYMPTOMS: dict[str, dict[str, str]] = {
 }
 """Very short complaints and agent-style topic names (space separated; single labels only)."""
 
-CONSEQUENCES: dict[str, str] = {
-    "any": """
-        现在根本没法用
-        每天都提心吊胆的
-        严重影响正常使用
-        家里老人孩子都用不了
-        整得我一晚上没睡好
-        请了两天假在家等着
-        """,
-    "power": """
-        冰箱里的东西全坏了，损失谁来赔
-        三伏天没法用，热得全家睡不着
-        每次都要拔插头重新插才能用
-        """,
-    "temperature": """
-        家里热得跟蒸笼一样，孩子都热出痱子了
-        买了一堆菜全放坏了
-        冬天洗澡冻得直哆嗦
-        """,
-    "leak": """
-        地板都泡起来了，木地板全废了
-        楼下邻居都找上门了
-        柜子泡坏了
-        """,
-    "noise": """
-        晚上根本睡不着觉
-        孩子都被吵醒好几次
-        开车的心情全没了
-        """,
-    "software": """
-        上网课老是掉线，孩子作业都交不了
-        耽误了好几个工作电话
-        """,
-    "display": """
-        看个电视眼睛都花了
-        字都看不清
-        """,
-    "battery": """
-        出门必须带充电宝
-        上班路上就没电了，急死人
-        """,
-    "safety": """
-        吓得我们全家都不敢用了
-        差点出大事
-        """,
-    "function": """
-        衣服只能拿出来手拧
-        每次都要折腾半天
-        """,
+CONSEQUENCES: dict[str, dict[str, str]] = {
+    "any": {
+        "any": """
+            现在根本没法用
+            每天都提心吊胆的
+            严重影响正常使用
+            整得我一晚上没睡好
+            请了两天假在家等着
+            天天折腾，班都上不好
+            """,
+        "appliance": """
+            家里老人孩子都用不了
+            一家人的生活全被打乱了
+            """,
+        "car": """
+            车都不敢开了
+            上下班全靠打车
+            """,
+    },
+    "power": {
+        "any": """
+            每次都要拔了插头重新插才能用
+            一天到晚开开关关的
+            """,
+        "冰箱": """
+            冰箱里的东西全坏了，损失谁来赔
+            """,
+        "car": """
+            差点在路上出事故
+            """,
+    },
+    "temperature": {
+        "空调": """
+            家里热得跟蒸笼一样，孩子都热出痱子了
+            三伏天没法待，全家去宾馆住了两晚
+            """,
+        "冰箱": """
+            买了一堆菜全放坏了
+            """,
+        "热水器": """
+            冬天洗澡冻得直哆嗦
+            """,
+        "car": """
+            夏天开车跟蒸桑拿一样
+            """,
+    },
+    "leak": {
+        "appliance": """
+            地板都泡起来了，木地板全废了
+            楼下邻居都找上门了
+            柜子泡坏了
+            """,
+        "car": """
+            车里一股潮味
+            """,
+    },
+    "noise": {
+        "any": """
+            晚上根本睡不着觉
+            孩子都被吵醒好几次
+            """,
+        "car": """
+            开车的心情全没了
+            """,
+    },
+    "software": {
+        "electronics": """
+            上网课老是掉线，孩子作业都交不了
+            耽误了好几个工作电话
+            """,
+    },
+    "display": {
+        "any": """
+            看着眼睛都花了
+            字都看不清
+            """,
+    },
+    "battery": {
+        "electronics": """
+            出门必须带充电宝
+            上班路上就没电了，急死人
+            """,
+    },
+    "safety": {
+        "any": """
+            吓得我们全家都不敢用了
+            差点出大事
+            """,
+    },
+    "function": {
+        "洗衣机": """
+            衣服只能拿出来手拧
+            """,
+        "any": """
+            每次都要折腾半天
+            """,
+    },
 }
-"""Clauses that follow a symptom: ``"any"`` fit every fault; the others only the keyed fault."""
+"""Fault (or ``"any"``) → scope → clauses that may follow a symptom of that fault."""
 
 NEGATION_COMPONENTS: dict[str, dict[str, str]] = {
     "display": {"electronics": "屏幕", "电视": "屏幕", "car": "屏幕"},
@@ -1249,7 +1306,6 @@ NEGATION_COMPONENTS: dict[str, dict[str, str]] = {
 NEGATION_SYMPTOMS: dict[str, dict[str, str]] = {
     "leak": {"空调": "漏水", "冰箱": "漏水", "洗衣机": "漏水", "热水器": "漏水", "净水器": "漏水", "car": "漏油"},
     "noise": {"any": "异响"},
-    "appearance": {"any": "划痕"},
     "software": {"electronics": "卡顿", "car": "卡顿"},
 }
 """Fault → scope → the symptom a customer says is absent ("没有漏水，就是…")."""

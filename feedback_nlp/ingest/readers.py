@@ -55,6 +55,8 @@ class RawChunk:
     rows: list[int]
     sheet: str | None = None
     problems: list[tuple[int, str]] = field(default_factory=list)
+    # False when the reader guarantees no bytes were replaced while decoding.
+    may_have_replacements: bool = True
 
 
 @dataclass
@@ -168,63 +170,154 @@ def _csv_chunks(
     path: Path, encoding: str, chunk_rows: int, on_progress: ProgressCallback | None
 ) -> tuple[SourceInfo, Iterator[RawChunk]]:
     raw, text = _open_text(path, encoding)
-    first = text.readline()
-    while first and not first.strip():
+    try:
         first = text.readline()
-    if not first.strip():
+        header_line = 1
+        while first and not first.strip():
+            first = text.readline()
+            header_line += 1
+    finally:
         raw.close()
+    if not first.strip():
         raise InputFileError(f"{path.name}: the file has no header row (only blank lines)")
     delimiter = _sniff_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
     header = [h.strip().lstrip("\ufeff") for h in header]
     if "\ufffd" in "".join(header):
-        raw.close()
         raise InputFileError(
             f"{path.name}: the header row does not decode as {encoding}; the file is in another encoding. "
             "Pass the right one with --encoding (e.g. gb18030, utf-8, big5)"
         )
-    total = path.stat().st_size
     info = SourceInfo("csv", encoding, delimiter)
+    fast = header_line == 1 and len(set(header)) == len(header) and all(header)
+    if fast:
+        return info, _arrow_csv_chunks(path, encoding, delimiter, header, chunk_rows, on_progress)
+    return info, _python_csv_chunks(path, encoding, delimiter, header, chunk_rows, on_progress, skip=0)
 
-    def gen() -> Iterator[RawChunk]:
-        n_fields = len(header)
-        reader = csv.reader(text, delimiter=delimiter, strict=False)
-        buffer: list[list[str]] = []
-        rows: list[int] = []
-        problems: list[tuple[int, str]] = []
-        row_no = 1
-        last_pos = 0
-        last_buffered = False
+
+class _FallBack(Exception):
+    """The fast reader met something only the forgiving reader handles."""
+
+
+def _arrow_csv_chunks(
+    path: Path, encoding: str, delimiter: str, header: list[str], chunk_rows: int,
+    on_progress: ProgressCallback | None,
+) -> Iterator[RawChunk]:
+    """Arrow's C++ CSV reader: the fast path for well-formed files.
+
+    At the first row it cannot take as is (wrong field count, bytes that are not
+    valid text, an unterminated quote) it hands over to :func:`_python_csv_chunks`,
+    which resumes after the records already yielded and reports each bad row.
+    Record numbers agree between the two readers (header = 1, blank lines skipped).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    total = path.stat().st_size
+    done = 0  # records yielded so far
+    pending: RawChunk | None = None
+    raw = path.open("rb")
+    try:
         try:
-            for record in reader:
-                if not record or (len(record) == 1 and not record[0].strip()):
-                    continue
-                row_no += 1
-                last_buffered = len(record) == n_fields
-                if last_buffered:
-                    buffer.append(record)
-                    rows.append(row_no)
-                else:
-                    problems.append((row_no, _field_count_reason(len(record), n_fields)))
-                if len(buffer) >= chunk_rows or len(problems) >= chunk_rows:
-                    yield RawChunk(pd.DataFrame(buffer, columns=header, dtype=object), rows, None, problems)
-                    buffer, rows, problems = [], [], []
-                    if on_progress:
-                        pos = raw.tell()
-                        on_progress(pos, total)
-                        last_pos = pos
-            # A file cut off mid-row: the last record lacks its line end.
-            if buffer and last_buffered and _ends_without_newline(path):
-                last = buffer.pop()
-                problems.append((rows.pop(), "the file ends in the middle of this row (truncated file?): "
-                                            f"last field read as {last[-1][:40]!r}"))
-            yield RawChunk(pd.DataFrame(buffer, columns=header, dtype=object), rows, None, problems)
-        finally:
-            if on_progress and total != last_pos:
-                on_progress(total, total)
-            raw.close()
+            reader = pacsv.open_csv(
+                raw,
+                read_options=pacsv.ReadOptions(
+                    encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+                    block_size=8 << 20, use_threads=False, column_names=header, skip_rows=1),
+                # No invalid-row handler: a malformed row raises, and the forgiving reader takes over.
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # the first block is read on opening
+            raise _FallBack(str(exc)) from exc
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                raise _FallBack(str(exc)) from exc
+            # The fast reader strips nothing; trailing-newline checks need the last chunk held back.
+            frame = batch.to_pandas(types_mapper=pd.ArrowDtype)
+            for lo in range(0, len(frame), chunk_rows):
+                part = frame.iloc[lo : lo + chunk_rows]
+                chunk = RawChunk(part.reset_index(drop=True), list(range(done + 2, done + 2 + len(part))),
+                                 may_have_replacements=False)
+                done += len(part)
+                if pending is not None:
+                    yield pending
+                pending = chunk
+            if on_progress:
+                on_progress(raw.tell(), total)
+    except _FallBack:
+        raw.close()
+        if pending is not None:
+            done -= len(pending.rows)  # not yielded yet: the forgiving reader reads it again
+        yield from _python_csv_chunks(path, encoding, delimiter, header, chunk_rows, on_progress, skip=done)
+        return
+    finally:
+        raw.close()
+    if pending is not None:
+        if pending.rows and _ends_without_newline(path):
+            last = pending.frame.iloc[-1]
+            pending.problems.append((pending.rows[-1], "the file ends in the middle of this row (truncated file?): "
+                                                       f"last field read as {str(last.iloc[-1])[:40]!r}"))
+            pending.frame = pending.frame.iloc[:-1]
+            pending.rows = pending.rows[:-1]
+        yield pending
+    if on_progress:
+        on_progress(total, total)
 
-    return info, gen()
+
+def _python_csv_chunks(
+    path: Path, encoding: str, delimiter: str, header: list[str], chunk_rows: int,
+    on_progress: ProgressCallback | None, *, skip: int,
+) -> Iterator[RawChunk]:
+    """Python's csv module: slower, but reads every row it can and reports the rest."""
+    raw, text = _open_text(path, encoding)
+    total = path.stat().st_size
+    n_fields = len(header)
+    buffer: list[list[str]] = []
+    rows: list[int] = []
+    problems: list[tuple[int, str]] = []
+    row_no = 1
+    last_pos = 0
+    last_buffered = False
+    try:
+        line = text.readline()
+        while line and not line.strip():
+            line = text.readline()
+        reader = csv.reader(text, delimiter=delimiter, strict=False)
+        for record in reader:
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            row_no += 1
+            if row_no - 1 <= skip:
+                continue
+            last_buffered = len(record) == n_fields
+            if last_buffered:
+                buffer.append(record)
+                rows.append(row_no)
+            else:
+                problems.append((row_no, _field_count_reason(len(record), n_fields)))
+            if len(buffer) >= chunk_rows or len(problems) >= chunk_rows:
+                yield RawChunk(pd.DataFrame(buffer, columns=header, dtype=object), rows, None, problems)
+                buffer, rows, problems = [], [], []
+                if on_progress:
+                    pos = raw.tell()
+                    on_progress(pos, total)
+                    last_pos = pos
+        # A file cut off mid-row: the last record lacks its line end.
+        if buffer and last_buffered and _ends_without_newline(path):
+            last = buffer.pop()
+            problems.append((rows.pop(), "the file ends in the middle of this row (truncated file?): "
+                                        f"last field read as {last[-1][:40]!r}"))
+        yield RawChunk(pd.DataFrame(buffer, columns=header, dtype=object), rows, None, problems)
+    finally:
+        if on_progress and total != last_pos:
+            on_progress(total, total)
+        raw.close()
 
 
 def _field_count_reason(found: int, expected: int) -> str:

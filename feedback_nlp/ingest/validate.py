@@ -204,17 +204,17 @@ class ChunkValidator:
 
         if n:
             # Undecodable bytes were replaced on reading; such a row cannot be trusted.
-            if self.encoding is not None:
-                for source in raw.columns:
-                    col = raw[source]
-                    has_bad = col.str.contains("\ufffd", regex=False, na=False).astype(bool)
+            texts = {source: coerce.as_text(raw[source]) for source in raw.columns}
+            if self.encoding is not None and chunk.may_have_replacements:
+                for source, col in texts.items():
+                    has_bad = col.str.contains("\ufffd", regex=False).fillna(False).astype(bool)
                     reject(has_bad, mapping.columns.get(str(source), str(source)), col,
                            f"bytes that do not decode as {self.encoding}; wrong encoding for this row?")
             for source, name in mapping.columns.items():
                 column = self.table.column(name)
-                text = coerce.blank_to_none(raw[source])
+                text = coerce.blank_to_none(texts[source])
                 out = self._coerce(column, text)
-                reject(out.bad, name, raw[source], out.reason)
+                reject(out.bad, name, texts[source], out.reason)
                 typed[name] = out.values
                 self._check_required(column, out, text, reject)
                 if name == self.table.text_column:
@@ -266,11 +266,11 @@ class ChunkValidator:
         column = self.table.column(name)
         if column.required:
             reject(text.isna(), name, None, "text is empty or only whitespace")
-        lengths = text.str.len()
+        lengths = text.str.len().astype("Float64")
         too_long = (lengths > self.max_text_length).fillna(False).astype(bool)
         if too_long.any():
             reasons = lengths[too_long].map(
-                lambda n: f"text is {n:,} characters, longer than the maximum {self.max_text_length:,} "
+                lambda n: f"text is {int(n):,} characters, longer than the maximum {self.max_text_length:,} "
                 "(FEEDBACK_NLP_INGEST__MAX_TEXT_LENGTH)"
             )
             reject(too_long, name, text, reasons)

@@ -167,7 +167,8 @@ def test_mapping_to_unknown_column_is_refused(store: Store, tmp_path: Path, tick
      ("2024/3/5 下午 2:30", "2024-03-05 14:30"), ("2024年3月5日14时30分", "2024-03-05 14:30")],
 )
 def test_timestamp_forms(store: Store, tmp_path: Path, created: str, expected: str) -> None:
-    path = write_csv(tmp_path / "t.csv", ["工单号", "客户编号", "报修时间", "工单状态"], [["T1", "C1", created, "closed"]])
+    header = ["工单号", "客户编号", "报修时间", "工单状态"]
+    path = write_csv(tmp_path / "t.csv", header, [["T1", "C1", created, "closed"]])
     report = ingest_file(store, "tickets", path)
     assert report.rejected == 0, report.rejections.to_dict("records")
     got = store.read_table("tickets")["created_at"].iloc[0]
