@@ -683,7 +683,12 @@ class TextGenerator:
             topic = self._noun(line) + self._pick(_SHORT_POOLS[line.name, primary]) + "的问题"
             faults.add(primary)
             if resolved:
-                body = self._pick(_FOLLOWUP_RESOLVED).replace("{t}", topic)
+                template = self._pick(_FOLLOWUP_RESOLVED)
+                if "{t}" not in template:
+                    # "维修后使用正常" names no fault: labelling one would teach a label with no evidence.
+                    faults = {"none"}
+                    primary = "none"
+                body = template.replace("{t}", topic)
             elif primary in _TOPIC_ONLY:
                 body = self._pick(_FOLLOWUP_UNRESOLVED_TOPIC).replace("{t}", topic)
             else:
