@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store(settings.database_path, timezone=settings.timezone)
+        store = Store(settings.database_path, timezone=settings.timezone, memory_limit=settings.db_memory_limit)
         store.connection()
         app.state.store = store
         app.state.settings = settings

@@ -30,7 +30,7 @@ err = Console(stderr=True)
 
 
 def _store(settings: Settings) -> Store:
-    return Store(settings.database_path, timezone=settings.timezone)
+    return Store(settings.database_path, timezone=settings.timezone, memory_limit=settings.db_memory_limit)
 
 
 def _fail(exc: Exception) -> typer.Exit:

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("data"), description="Where the store, demo data and ingest reports live.")
     db_path: Path | None = Field(None, description="DuckDB file; defaults to <data_dir>/feedback.duckdb.")
+    db_memory_limit: str = Field("1GB", description="DuckDB memory cap; beyond it queries spill to disk.")
     model_dir: Path = Field(Path("models"), description="Model artifacts, one directory per model version.")
     timezone: str = Field("Asia/Shanghai", description="Zone for timestamps given without one, and for periods.")
     ingest: IngestSettings = Field(default_factory=IngestSettings)

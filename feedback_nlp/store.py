@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,6 +25,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from feedback_nlp.errors import StoreError
 from feedback_nlp.schema import FEEDBACK, TABLE_NAMES, TABLES, Table
@@ -31,6 +35,13 @@ logger = logging.getLogger(__name__)
 
 FOLLOWUP_FEEDBACK_PREFIX = "followup:"
 """feedback_id of the feedback row made from a follow-up's note: prefix + followup_id."""
+
+
+# How staged rows are typed on disk; the view casts them to the SQL types.
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(), "enum": pa.string(), "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.timestamp("us"), "int": pa.int64(), "bool": pa.bool_(), "decimal": pa.float64(),
+}
 
 
 def _create_table_sql(table: Table) -> str:
@@ -150,7 +161,7 @@ class Store:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         con.execute(f"SET TimeZone = '{self.timezone}'")
         if self.memory_limit:
-            # Bounded memory: a large load spills its staging table to <db>.tmp/ instead of growing.
+            # Bounded memory: large joins and sorts spill to <db>.tmp/ instead of growing.
             con.execute(f"SET memory_limit = '{self.memory_limit}'")
             con.execute("SET preserve_insertion_order = false")
         if not self.read_only:
@@ -248,48 +259,74 @@ class Store:
         """Start an atomic load of one file into ``table``; see :class:`TableLoad`."""
         # A cursor of its own: the load's transaction and temp tables do not block or
         # leak into readers sharing the main connection.
-        return TableLoad(self.cursor(), table, list(columns))
+        return TableLoad(self.cursor(), table, list(columns), self.path.parent)
 
 
 class TableLoad:
-    """One file's rows, staged and then applied to a table in a single transaction.
+    """One file's rows, staged on disk and then applied to a table in one transaction.
 
-    Rows are appended chunk by chunk into a temporary staging table (DuckDB spills it
-    to disk, so Python memory stays flat), duplicates inside the file are found with
-    SQL, and :meth:`apply` upserts by key. Nothing is visible to other readers, and
+    Valid rows are appended chunk by chunk to a Parquet file beside the database, so
+    memory stays flat however large the file (DuckDB keeps uncommitted temporary
+    tables in memory, which grew by ~1 GB per million tickets). Duplicates inside the
+    file are found with SQL over that file, and :meth:`apply` upserts by key from a
+    view that keeps each key's first row. Nothing is visible to other readers, and
     nothing survives a crash or kill, until :meth:`commit`.
 
     Only the columns present in the file are written on update, so a partial export
     never blanks columns it does not carry.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, columns: list[str]) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, columns: list[str], staging_dir: Path) -> None:
         if table.key not in columns:
             raise StoreError(f"load into {table.name} needs its key column {table.key}")
         self.con = con
         self.table = table
         self.columns = columns
-        self.staging = f"_staging_{table.name}_{uuid.uuid4().hex[:12]}"
+        self._all = list(columns)
+        suffix = uuid.uuid4().hex[:12]
+        self.staging = f"_staging_{table.name}_{suffix}"  # the deduplicated view that apply() reads
+        staging_dir.mkdir(parents=True, exist_ok=True)
+        self._dir = Path(tempfile.mkdtemp(prefix=f".staging-{table.name}-", dir=staging_dir))
+        self._file = self._dir / "rows.parquet"
+        self._schema = pa.schema([("_row", pa.int64()), ("_sheet", pa.string()),
+                                  *((c, _ARROW_TYPES[table.column(c).type]) for c in columns)])
+        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self._file, self._schema)
+        self._fill: list[str] = []
         self._closed = False
         con.begin()
-        defs = ", ".join(f"{c} {table.column(c).sql_type}" for c in columns)
-        con.execute(f"CREATE TEMP TABLE {self.staging} (_row BIGINT, _sheet VARCHAR, {defs})")
 
     def append(self, frame: pd.DataFrame) -> None:
         """Stage valid, typed rows: ``frame`` has ``_row``, ``_sheet`` and the load's columns."""
         if frame.empty:
             return
-        cols = ", ".join(["_row", "_sheet", *self.columns])
-        self.con.register("_chunk", frame)
-        try:
-            self.con.execute(f"INSERT INTO {self.staging} SELECT {cols} FROM _chunk")
-        finally:
-            self.con.unregister("_chunk")
+        if self._writer is None:
+            raise StoreError("rows appended after the load was sealed")
+        n = len(frame)
+        arrays = [
+            pa.array(frame[f.name], type=f.type, from_pandas=True, safe=False) if f.name in frame.columns
+            else pa.nulls(n, f.type)  # a column this chunk (e.g. a JSON lines record) does not carry
+            for f in self._schema
+        ]
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+
+    def _seal(self) -> None:
+        """Close the Parquet file and (re)define the view over it."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        key = self.table.key
+        casts = ", ".join(f"CAST({c} AS {self.table.column(c).sql_type}) AS {c}" for c in self._all)
+        first = (f"SELECT _row, _sheet, {casts} FROM read_parquet('{self._file}') "
+                 f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _sheet NULLS FIRST, _row) = 1")
+        if self._fill:
+            repl = ", ".join(f"coalesce(f.{c}, t.{c}) AS {c}" for c in self._fill)
+            first = f"SELECT f.* REPLACE ({repl}) FROM ({first}) f LEFT JOIN tickets t ON f.ticket_id = t.ticket_id"
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {self.staging} AS {first}")
 
     def set_columns(self, columns: Sequence[str]) -> None:
         """Restrict what :meth:`apply` writes to ``columns`` (those the file carried)."""
-        missing = [c for c in columns if c not in self.table.column_names]
-        if missing or self.table.key not in columns:
+        unknown = [c for c in columns if c not in self._all]
+        if unknown or self.table.key not in columns:
             raise StoreError(f"bad column set for {self.table.name}: {list(columns)}")
         self.columns = list(columns)
 
@@ -300,32 +337,23 @@ class TableLoad:
         self.con.execute(f"INSERT INTO ingest_runs ({cols}) VALUES ({marks})", list(run.values()))
 
     def take_duplicates(self) -> pd.DataFrame:
-        """Remove later rows whose key repeats an earlier row of the same file.
+        """Drop later rows whose key repeats an earlier row of the same file.
 
-        Returns the removed rows' ``_row``, ``_sheet``, key value and the row that
-        first used the key.
+        Returns the dropped rows' ``_row``, ``_sheet``, key value and the row that
+        first used the key. Seals the load: no rows may be appended afterwards.
         """
+        self._seal()
         key = self.table.key
-        dups = self.con.execute(
+        return self.con.execute(
             f"""
             WITH ranked AS (
               SELECT _row, _sheet, {key},
                      row_number() OVER (PARTITION BY {key} ORDER BY _sheet NULLS FIRST, _row) AS n,
                      first_value(_row) OVER (PARTITION BY {key} ORDER BY _sheet NULLS FIRST, _row) AS first_row
-              FROM {self.staging})
+              FROM read_parquet('{self._file}'))
             SELECT _row, _sheet, {key} AS key, first_row FROM ranked WHERE n > 1 ORDER BY _sheet, _row
             """
         ).df()
-        if not dups.empty:
-            self.con.register("_dups", dups[["_row", "_sheet"]])
-            try:
-                self.con.execute(
-                    f"DELETE FROM {self.staging} s USING _dups d "
-                    "WHERE s._row = d._row AND s._sheet IS NOT DISTINCT FROM d._sheet"
-                )
-            finally:
-                self.con.unregister("_dups")
-        return dups
 
     def fill_from_tickets(self, columns: Sequence[str]) -> list[str]:
         """Copy ``columns`` from the linked ticket where the staged row has none.
@@ -333,21 +361,19 @@ class TableLoad:
         Used for feedback (channel, product line and model "copied from the ticket when
         linked and absent"). Returns the columns added to this load.
         """
-        staged = {r[0] for r in self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [self.staging]).fetchall()}
-        added = []
-        for col in columns:
-            if col not in staged:
-                self.con.execute(f"ALTER TABLE {self.staging} ADD COLUMN {col} VARCHAR")
-            if col not in self.columns:
-                self.columns.append(col)
-                added.append(col)
-        sets = ", ".join(f"{c} = coalesce(s.{c}, t.{c})" for c in columns)
-        self.con.execute(f"UPDATE {self.staging} s SET {sets} FROM tickets t WHERE s.ticket_id = t.ticket_id")
+        missing = [c for c in columns if c not in self._all]
+        if missing:
+            raise StoreError(f"cannot fill {missing}: not staged for {self.table.name}")
+        added = [c for c in columns if c not in self.columns]
+        self.columns.extend(added)
+        self._fill = list(columns)
+        self._seal()
         return added
 
     def apply(self) -> LoadCounts:
         """Upsert the staged rows into the table and count inserted/updated/unchanged."""
+        if self._writer is not None:
+            self._seal()
         return _upsert(self.con, self.table, self.staging, self.columns)
 
     def apply_followup_notes(self) -> LoadCounts:
@@ -410,14 +436,17 @@ class TableLoad:
             return
         self._closed = True
         try:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
             if commit:
-                self.con.execute(f"DROP TABLE IF EXISTS {self.staging}")
+                self.con.execute(f"DROP VIEW IF EXISTS {self.staging}")
                 self.con.commit()
             else:
                 self.con.rollback()
-                self.con.execute(f"DROP TABLE IF EXISTS {self.staging}")
         finally:
             self.con.close()
+            shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, table: Table, staging: str, columns: Sequence[str]) -> LoadCounts:

@@ -1,5 +1,11 @@
-"""Demo data for feedback_nlp: the product catalogue (:mod:`.catalog`) and the labelled
-Chinese text generator (:mod:`.text`). Import the submodules directly; importing this
-package loads nothing heavy."""
+"""Demo data for feedback_nlp.
+
+- :mod:`.catalog` — product lines, models, per-line fault mix and prices;
+- :mod:`.text` — the labelled Chinese text generator (complaints, reviews, follow-up notes);
+- :mod:`.tables` — coherent tickets, feedback, follow-ups and orders with planted patterns;
+- :mod:`.writer` — those tables as the files a user would export, plus a dirty set.
+
+Import the submodules directly; importing this package loads nothing heavy.
+"""
 
 __all__: list[str] = []

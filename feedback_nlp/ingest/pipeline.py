@@ -119,7 +119,7 @@ def _run(
             report.rejected += int(valid.rejections[["sheet", "row"]].drop_duplicates().shape[0])
             keep(valid.rejections)
             present.update(valid.columns)
-            load.append(valid.frame.reindex(columns=["_row", "_sheet", *all_columns]))
+            load.append(valid.frame)
         load.set_columns([c for c in all_columns if c in present])
         dups = load.take_duplicates()
         if not dups.empty:
