@@ -166,6 +166,7 @@ class Store:
             con.execute("SET preserve_insertion_order = false")
         if not self.read_only:
             self._migrate(con)
+            self._remove_stale_staging()
         return con
 
     def close(self) -> None:
@@ -259,7 +260,17 @@ class Store:
         """Start an atomic load of one file into ``table``; see :class:`TableLoad`."""
         # A cursor of its own: the load's transaction and temp tables do not block or
         # leak into readers sharing the main connection.
-        return TableLoad(self.cursor(), table, list(columns), self.path.parent)
+        return TableLoad(self.cursor(), table, list(columns), self.path.parent, prefix=self._staging_prefix)
+
+    @property
+    def _staging_prefix(self) -> str:
+        return f".{self.path.name}.staging-"
+
+    def _remove_stale_staging(self) -> None:
+        """Staging files left by a killed load. Safe: DuckDB's file lock means we are the only writer."""
+        for stale in self.path.parent.glob(f"{self._staging_prefix}*"):
+            logger.info("removing staging files of an interrupted load: %s", stale)
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 class TableLoad:
@@ -276,7 +287,8 @@ class TableLoad:
     never blanks columns it does not carry.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, columns: list[str], staging_dir: Path) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, columns: list[str], staging_dir: Path,
+                 *, prefix: str = ".staging-") -> None:
         if table.key not in columns:
             raise StoreError(f"load into {table.name} needs its key column {table.key}")
         self.con = con
@@ -286,7 +298,7 @@ class TableLoad:
         suffix = uuid.uuid4().hex[:12]
         self.staging = f"_staging_{table.name}_{suffix}"  # the deduplicated view that apply() reads
         staging_dir.mkdir(parents=True, exist_ok=True)
-        self._dir = Path(tempfile.mkdtemp(prefix=f".staging-{table.name}-", dir=staging_dir))
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{prefix}{table.name}-", dir=staging_dir))
         self._file = self._dir / "rows.parquet"
         self._schema = pa.schema([("_row", pa.int64()), ("_sheet", pa.string()),
                                   *((c, _ARROW_TYPES[table.column(c).type]) for c in columns)])

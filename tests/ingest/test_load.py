@@ -91,9 +91,11 @@ def test_kill_during_ingest_leaves_store_as_before(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    assert list(tmp_path.glob(".store.duckdb.staging-*"))  # the killed load left its staging file
     with Store(db) as s:
         pd.testing.assert_frame_equal(before, s.read_table("tickets"))
         assert s.info().tables["ingest_runs"] == 1
+    assert not list(tmp_path.glob(".store.duckdb.staging-*"))  # cleaned when the store reopened
 
 
 def test_followup_note_becomes_linked_feedback(store: Store, tmp_path: Path, tickets_csv: Path) -> None:
