@@ -216,7 +216,8 @@ class ChunkValidator:
                 out = self._coerce(column, text)
                 reject(out.bad, name, texts[source], out.reason)
                 typed[name] = out.values
-                self._check_required(column, out, text, reject)
+                if column.required and name != self.table.text_column:  # texts get their own reason
+                    reject(text.isna(), name, None, "required value is missing")
                 if name == self.table.text_column:
                     self._check_text(name, text, reject)
             for name in self.table.required:
@@ -253,14 +254,6 @@ class ChunkValidator:
         if column.type == "decimal":
             return coerce.coerce_decimal(text, column.min_value, column.max_value)
         return coerce.coerce_text(text)
-
-    def _check_required(self, column: Column, out: coerce.Coerced, text: pd.Series, reject: _Reject) -> None:
-        if not column.required:
-            return
-        missing = text.isna()
-        if column.name == self.table.text_column:
-            return  # _check_text gives the text-specific reason
-        reject(missing, column.name, None, "required value is missing")
 
     def _check_text(self, name: str, text: pd.Series, reject: _Reject) -> None:
         column = self.table.column(name)
