@@ -11,7 +11,6 @@ by an older release is migrated in place, never dropped and recreated.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import tempfile
@@ -32,6 +31,9 @@ from feedback_nlp.errors import StoreError
 from feedback_nlp.schema import FEEDBACK, TABLE_NAMES, TABLES, Table
 
 logger = logging.getLogger(__name__)
+
+TICKET_FIELDS_ON_FEEDBACK = ("customer_id", "channel", "product_line", "product_model")
+"""Feedback columns copied from the linked ticket when the feedback row has none."""
 
 FOLLOWUP_FEEDBACK_PREFIX = "followup:"
 """feedback_id of the feedback row made from a follow-up's note: prefix + followup_id."""
@@ -418,7 +420,7 @@ class TableLoad:
         """After a tickets load: fill feedback rows' missing channel/product from their ticket."""
         if self.table.name != "tickets":
             return
-        cols = [c for c in ("customer_id", "channel", "product_line", "product_model") if c in self.columns]
+        cols = [c for c in TICKET_FIELDS_ON_FEEDBACK if c in self.columns]
         if not cols:
             return
         sets = ", ".join(f"{c} = coalesce(f.{c}, s.{c})" for c in cols)
@@ -489,8 +491,3 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: Table, staging: str, columns:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def dumps_json(value: Any) -> str:
-    """JSON for the store: Chinese kept readable."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)

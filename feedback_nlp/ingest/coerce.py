@@ -156,10 +156,12 @@ def _lookup(s: pd.Series, index: Mapping[str, object]) -> pd.Series:
 
 def _to_float(s: pd.Series) -> pd.Series:
     """Floats for cells that are plain decimal numbers, NaN for anything else."""
-    arr = _arrow(s)
+    return pd.Series(_numbers(_arrow(s)), index=s.index)
+
+
+def _numbers(arr: pa.Array) -> np.ndarray:
     ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER), False)
-    num = pc.cast(pc.if_else(ok, arr, pa.scalar(None, pa.string())), pa.float64())
-    return pd.Series(num.to_numpy(zero_copy_only=False), index=s.index)
+    return pc.cast(pc.if_else(ok, arr, pa.scalar(None, pa.string())), pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def _parse_datetimes(s: pd.Series, timezone: str) -> pd.Series:
@@ -222,8 +224,7 @@ def _parse_forgiving(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             offset_min[i] = (-1 if t[0] == "-" else 1) * (int(digits[:2]) * 60 + int(digits[2:4]))
 
     # Excel serial days (possibly with a fraction for the time of day).
-    ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER), False)
-    serial = pc.cast(pc.if_else(ok, arr, pa.scalar(None, pa.string())), pa.float64()).to_numpy(zero_copy_only=False)
+    serial = _numbers(arr)
     is_serial = ~matched & (serial >= _EXCEL_MIN) & (serial <= _EXCEL_MAX)
     if is_serial.any():
         seconds = np.round(serial[is_serial] * 86_400).astype(np.int64)

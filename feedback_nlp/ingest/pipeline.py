@@ -23,13 +23,11 @@ from feedback_nlp.ingest.readers import ProgressCallback, RawChunk, SourceInfo, 
 from feedback_nlp.ingest.report import IngestReport
 from feedback_nlp.ingest.validate import REJECTION_COLUMNS, ChunkValidator, load_mapping_file
 from feedback_nlp.schema import TICKETS, Table, get_table
-from feedback_nlp.store import Store
+from feedback_nlp.store import TICKET_FIELDS_ON_FEEDBACK, Store
 
 __all__ = ["ingest_file", "ingest_records"]
 
 MAX_PROBLEM_LINES = 100_000
-# Feedback rows take these from their ticket when the file leaves them empty.
-_FROM_TICKET = ("customer_id", "channel", "product_line", "product_model")
 
 
 def ingest_file(
@@ -126,7 +124,7 @@ def _run(
             report.rejected += len(dups)
             keep(_duplicate_rejections(table, dups))
         if table.name == "feedback":
-            load.fill_from_tickets(_FROM_TICKET)
+            load.fill_from_tickets(TICKET_FIELDS_ON_FEEDBACK)
         counts = load.apply()
         report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
         if table.name == "followups":

@@ -261,8 +261,7 @@ def _arrow_csv_chunks(
     if pending is not None:
         if pending.rows and _ends_without_newline(path):
             last = pending.frame.iloc[-1]
-            pending.problems.append((pending.rows[-1], "the file ends in the middle of this row (truncated file?): "
-                                                       f"last field read as {str(last.iloc[-1])[:40]!r}"))
+            pending.problems.append((pending.rows[-1], _truncated_reason(str(last.iloc[-1]))))
             pending.frame = pending.frame.iloc[:-1]
             pending.rows = pending.rows[:-1]
         yield pending
@@ -311,13 +310,16 @@ def _python_csv_chunks(
         # A file cut off mid-row: the last record lacks its line end.
         if buffer and last_buffered and _ends_without_newline(path):
             last = buffer.pop()
-            problems.append((rows.pop(), "the file ends in the middle of this row (truncated file?): "
-                                        f"last field read as {last[-1][:40]!r}"))
+            problems.append((rows.pop(), _truncated_reason(last[-1])))
         yield RawChunk(pd.DataFrame(buffer, columns=header, dtype=object), rows, None, problems)
     finally:
         if on_progress and total != last_pos:
             on_progress(total, total)
         raw.close()
+
+
+def _truncated_reason(last_field: str) -> str:
+    return f"the file ends in the middle of this row (truncated file?): last field read as {last_field[:40]!r}"
 
 
 def _field_count_reason(found: int, expected: int) -> str:

@@ -14,7 +14,7 @@ Three steps, each reporting instead of guessing:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,8 @@ from feedback_nlp.schema import TABLE_NAMES, Column, Table, alias_index, enum_in
 
 REJECTION_COLUMNS = ["row", "sheet", "column", "value", "reason"]
 IGNORE = "__ignore__"
+Reject = Callable[[pd.Series, str | None, pd.Series | None, str | pd.Series], None]
+"""Records the rows of a mask as rejected: (mask, column, values, reason)."""
 _VALUE_PREVIEW = 80
 _DEFAULTS: dict[str, dict[str, object]] = {"orders": {"quantity": 1}}
 
@@ -255,7 +257,7 @@ class ChunkValidator:
             return coerce.coerce_decimal(text, column.min_value, column.max_value)
         return coerce.coerce_text(text)
 
-    def _check_text(self, name: str, text: pd.Series, reject: _Reject) -> None:
+    def _check_text(self, name: str, text: pd.Series, reject: Reject) -> None:
         column = self.table.column(name)
         if column.required:
             reject(text.isna(), name, None, "text is empty or only whitespace")
@@ -268,7 +270,7 @@ class ChunkValidator:
             )
             reject(too_long, name, text, reasons)
 
-    def _check_time_order(self, typed: dict[str, pd.Series], reject: _Reject) -> None:
+    def _check_time_order(self, typed: dict[str, pd.Series], reject: Reject) -> None:
         for earlier, later in self.table.time_order:
             if earlier not in typed or later not in typed:
                 continue
@@ -281,11 +283,6 @@ class ChunkValidator:
                     index=wrong.index[wrong.to_numpy()],
                 )
                 reject(wrong, later, b.dt.strftime("%Y-%m-%d %H:%M:%S%z"), reasons)
-
-
-class _Reject:  # typing aid for the nested reject() callback
-    def __call__(self, mask: pd.Series, column: str | None, values: pd.Series | None,
-                 reason: str | pd.Series) -> None: ...
 
 
 def _problem(row: int, sheet: str | None, column: str | None, value: str | None, reason: str) -> dict[str, object]:
