@@ -24,6 +24,22 @@ class IngestSettings(BaseModel):
     chunk_rows: int = Field(100_000, gt=0, description="Rows read and validated per chunk; bounds memory.")
 
 
+class TextSettings(BaseModel):
+    """Normalisation and segmentation."""
+
+    opencc_config: str = Field(
+        "t2s", description="OpenCC conversion applied before anything else (t2s, tw2sp, hk2s, ...)."
+    )
+    user_dict_paths: list[Path] = Field(
+        default_factory=list,
+        description="Extra jieba user dictionaries, loaded after the shipped domain dictionary.",
+    )
+    stopwords_paths: list[Path] = Field(
+        default_factory=list, description="Extra stopword files (one word per line) for keyword extraction."
+    )
+    jieba_cache_dir: Path | None = Field(None, description="Where jieba caches its prefix dictionary.")
+
+
 class KpiTargets(BaseModel):
     """Default KPI targets from shared/spec/kpis.md; override per deployment."""
 
@@ -51,6 +67,7 @@ class Settings(BaseSettings):
     model_dir: Path = Field(Path("models"), description="Model artifacts, one directory per model version.")
     timezone: str = Field("Asia/Shanghai", description="Zone for timestamps given without one, and for periods.")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    text: TextSettings = Field(default_factory=TextSettings)
     kpi_targets: KpiTargets = Field(default_factory=KpiTargets)
 
     @property
