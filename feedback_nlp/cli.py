@@ -25,6 +25,8 @@ from feedback_nlp.store import Store
 app = typer.Typer(help="Mine Chinese after-sales feedback.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Inspect the embedded store.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+models_app = typer.Typer(help="List and activate classification models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 console = Console()
 err = Console(stderr=True)
 
@@ -179,6 +181,98 @@ def serve(
         for report in status.reports:
             print_report(report, show=5)
     uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _open_store_if_any(settings: Settings, *, read_only: bool = True) -> Store | None:
+    """The store when its file exists (it records the active model); never creates one."""
+    if not settings.database_path.exists():
+        return None
+    return Store(settings.database_path, timezone=settings.timezone, read_only=read_only,
+                 memory_limit=settings.db_memory_limit)
+
+
+@app.command()
+def classify(
+    in_path: Path = typer.Option(..., "--in", help="CSV, TSV, JSON lines or XLSX with a text column."),
+    out_path: Path = typer.Option(..., "--out", help="JSON lines output, one line per input row, in order."),
+    model: str | None = typer.Option(None, "--model", help="Model directory, NAME or NAME@VERSION (default: active)."),
+    text_column: str = typer.Option("text", help="Name of the text column."),
+    batch_size: int = typer.Option(1000, min=1, help="Texts classified together."),
+    progress: bool = typer.Option(True, help="Show a progress bar on stderr."),
+) -> None:
+    """Classify every text of a file: fault types, primary fault, sentiment, aspects, scores, tokens, keywords."""
+    from feedback_nlp.classifiers.artifacts import load_classifier
+    from feedback_nlp.classifiers.registry import resolve_active
+    from feedback_nlp.classify import Classification, classify_file
+    from feedback_nlp.text import Segmenter
+
+    settings = get_settings()
+    try:
+        store = _open_store_if_any(settings)
+        try:
+            path = resolve_active(model, settings.model_dir, store)
+        finally:
+            if store is not None:
+                store.close()
+        segmenter = Segmenter.from_settings(settings.text)
+        classifier = load_classifier(path, segmenter=segmenter)
+        job = Classification(classifier, segmenter, max_text_length=settings.ingest.max_text_length)
+        counts = classify_file(job, in_path, out_path, batch_size=batch_size, text_column=text_column,
+                               progress=progress)
+    except FeedbackNLPError as exc:
+        raise _fail(exc) from None
+    err.print(f"{counts['rows']} rows: {counts['classified']} classified, {counts['errors']} with an error "
+              f"field; model {job.model_ref}; written to {out_path}")
+
+
+@models_app.command("list")
+def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the models in the model folder, newest first, with their scores."""
+    from feedback_nlp.classifiers.artifacts import list_models
+    from feedback_nlp.classifiers.registry import active_model
+
+    settings = get_settings()
+    store = _open_store_if_any(settings)
+    try:
+        active = active_model(store)
+    finally:
+        if store is not None:
+            store.close()
+    infos = list_models(settings.model_dir)
+    default = active or (infos[0].ref if infos else None)
+    if as_json:
+        print(json.dumps([{"ref": i.ref, "kind": i.kind, "path": str(i.path), "created_at": i.created_at,
+                           "taxonomy": i.taxonomy, "active": i.ref == default, "metrics": i.metrics}
+                          for i in infos], ensure_ascii=False, indent=2))
+        return
+    table = RichTable(title=f"models in {settings.model_dir}")
+    for column in ("", "model", "kind", "taxonomy", "created", "gold fault micro-F1", "gold sentiment acc"):
+        table.add_column(column)
+    for info in infos:
+        gold = info.metrics.get("gold", {})
+        table.add_row("*" if info.ref == default else "", info.ref, info.kind, info.taxonomy, info.created_at,
+                      _fmt(gold.get("fault_micro_f1")), _fmt(gold.get("sentiment_accuracy")))
+    console.print(table)
+    if not active and infos:
+        console.print("no active model recorded: the newest is used (feedback-nlp models activate NAME)")
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@models_app.command("activate")
+def models_activate(name: str = typer.Argument(..., help="NAME or NAME@VERSION.")) -> None:
+    """Make a model the default for classify and the API (recorded in the store)."""
+    from feedback_nlp.classifiers.registry import activate
+
+    settings = get_settings()
+    try:
+        with _store(settings) as store:
+            info = activate(store, name, settings.model_dir)
+    except FeedbackNLPError as exc:
+        raise _fail(exc) from None
+    console.print(f"active model: {info.ref} ({info.path})")
 
 
 def _progress() -> Progress:

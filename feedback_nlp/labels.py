@@ -10,8 +10,9 @@ On disk (CSV, JSON lines, XLSX, Parquet):
 - list columns are comma-, semicolon- or ``|``-separated strings, or JSON lists;
 - an empty ``fault_types``, ``primary_fault`` or ``sentiment`` cell is unknown (a text
   always has a fault type, ``none`` included, and a sentiment);
-- an empty ``aspects`` cell is the empty list when the column exists; a missing
-  column is unknown for every row. In JSON lines, ``null`` is unknown and ``[]`` empty.
+- an empty ``aspects`` cell of a CSV/XLSX file is the empty list when the column
+  exists; a missing column is unknown for every row. In JSON lines and in frames,
+  ``null``/``None`` is unknown and ``[]`` (or ``""``) empty.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def parse_codes(value: Any, *, empty_is_unknown: bool) -> list[str] | None:
     if isinstance(value, list | tuple):
         return [str(v).strip() for v in value if str(v).strip()]
     if _is_missing(value):
-        return None if empty_is_unknown else []
+        return None
     text = str(value).strip()
     if text.startswith("["):
         try:
@@ -92,8 +93,12 @@ def read_labelled(path: str | Path) -> pd.DataFrame:
         raise InputFileError(f"{path}: no such file") from exc
     except (ValueError, OSError) as exc:
         raise InputFileError(f"{path}: cannot read labelled data: {exc}") from exc
+    if suffix not in {".jsonl", ".json", ".jsonl.gz", ".ndjson", ".parquet"} and "aspects" in frame.columns:
+        frame["aspects"] = frame["aspects"].astype(object).where(frame["aspects"].notna(), "")
     if "text" not in frame.columns:
-        raise InputFileError(f"{path}: a labelled file needs a 'text' column (found: {', '.join(map(str, frame.columns))})")
+        raise InputFileError(
+            f"{path}: a labelled file needs a 'text' column (found: {', '.join(map(str, frame.columns))})"
+        )
     return coerce_labelled(frame, source=str(path))
 
 
@@ -106,7 +111,9 @@ def coerce_labelled(frame: pd.DataFrame, *, source: str = "<frame>") -> pd.DataF
         if column in out.columns:
             values = out[column].astype(object).tolist()
             out[column] = pd.Series(
-                [parse_codes(v, empty_is_unknown=column == "fault_types") for v in values], index=out.index, dtype=object
+                [parse_codes(v, empty_is_unknown=column == "fault_types") for v in values],
+                index=out.index,
+                dtype=object,
             )
         else:
             out[column] = pd.Series([None] * n, index=out.index, dtype=object)
@@ -128,8 +135,10 @@ def validate_labelled(frame: pd.DataFrame, taxonomy: Taxonomy, *, source: str = 
     """
     frame = coerce_labelled(frame, source=source)
     faults = taxonomy.fault_types
-    fault_codes, sentiment_codes, aspect_codes = set(faults.codes), set(taxonomy.sentiment.codes), set(
-        taxonomy.aspects.codes
+    fault_codes, sentiment_codes, aspect_codes = (
+        set(faults.codes),
+        set(taxonomy.sentiment.codes),
+        set(taxonomy.aspects.codes),
     )
     problems: list[str] = []
     primaries: list[str | None] = []

@@ -10,14 +10,17 @@ File format (YAML or JSON)::
 
     name: my-taxonomy
     version: "1"
-    fault_types:            # required, multi-label with one primary
+    fault_types:            # multi-label with one primary
       none_code: none       # optional: a code used only when no other applies
       labels:
         - {code: engine, name_zh: 发动机, description: ..., examples: [...]}
-    sentiment:              # optional, single-label (at least two codes)
+    sentiment:              # single-label (at least two codes)
       labels: [...]
-    aspects:                # optional, multi-label, may be empty per text
+    aspects:                # multi-label, may be empty per text
       labels: [...]
+
+Every head is optional, but a taxonomy needs at least one (a sentiment-only or a
+fault-only taxonomy is fine).
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ class Taxonomy:
 
     name: str
     version: str
-    fault_types: LabelGroup
+    fault_types: LabelGroup = field(default_factory=LabelGroup)
     sentiment: LabelGroup = field(default_factory=LabelGroup)
     aspects: LabelGroup = field(default_factory=LabelGroup)
     description: str = ""
@@ -108,7 +111,7 @@ class Taxonomy:
 
     @property
     def active_heads(self) -> list[str]:
-        """Heads with labels; a user taxonomy may have fault types only."""
+        """Heads with labels; a user taxonomy may have, say, fault types only."""
         return [head for head in HEADS if len(self.head(head))]
 
     @property
@@ -144,14 +147,9 @@ class Taxonomy:
         groups = {}
         for head in HEADS:
             raw = data.get(head)
-            if raw is None:
-                if head == "fault_types":
-                    raise ConfigError(f"{source}: 'fault_types' is required")
-                groups[head] = LabelGroup()
-                continue
-            groups[head] = _parse_group(raw, head=head, source=source)
-        if len(groups["fault_types"]) < 1:
-            raise ConfigError(f"{source}: fault_types needs at least one label")
+            groups[head] = LabelGroup() if raw is None else _parse_group(raw, head=head, source=source)
+        if not any(len(group) for group in groups.values()):
+            raise ConfigError(f"{source}: a taxonomy needs labels for at least one of {', '.join(HEADS)}")
         if groups["sentiment"].none_code is not None or groups["aspects"].none_code is not None:
             raise ConfigError(f"{source}: none_code is only meaningful for fault_types")
         if len(groups["sentiment"]) == 1:
@@ -169,7 +167,9 @@ class Taxonomy:
         try:
             data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}") from exc
+            raise ConfigError(
+                f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}"
+            ) from exc
         return cls.from_dict(data, source=str(path))
 
     @classmethod

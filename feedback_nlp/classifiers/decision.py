@@ -72,7 +72,10 @@ def decide_multilabel(
 
 
 def choose_primary(
-    fault_types: Sequence[Sequence[str]], primary_proba: np.ndarray | None, fault_proba: np.ndarray, codes: Sequence[str]
+    fault_types: Sequence[Sequence[str]],
+    primary_proba: np.ndarray | None,
+    fault_proba: np.ndarray,
+    codes: Sequence[str],
 ) -> list[str]:
     """The primary fault: of the chosen fault types, the one the primary head rates highest.
 

@@ -20,6 +20,7 @@ import pandas as pd
 from feedback_nlp.datasets.weak_labels import rule_labels
 from feedback_nlp.errors import InputFileError
 from feedback_nlp.labels import coerce_labelled
+from feedback_nlp.taxonomy import Taxonomy
 
 FILES: dict[str, str] = {
     "online_shopping_10_cats": "online_shopping_10_cats.csv.gz",
@@ -142,7 +143,9 @@ def labelled_car_complaints(public_dir: str | Path) -> pd.DataFrame:
         else:
             fault_types.append(None)
     frame["fault_types"] = fault_types
-    frame["aspects"] = [sorted({CAR_LETTER_ASPECTS[x] for x in ls if x in CAR_LETTER_ASPECTS}) for ls in frame["letters"]]
+    frame["aspects"] = [
+        sorted({CAR_LETTER_ASPECTS[x] for x in ls if x in CAR_LETTER_ASPECTS}) for ls in frame["letters"]
+    ]
     frame["sentiment"] = "negative"
     frame["primary_fault"] = None
     return coerce_labelled(frame)
@@ -189,3 +192,59 @@ def load_gold(gold_path: str | Path, public_dir: str | Path) -> pd.DataFrame:
     if "aspects" in joined.columns:
         joined["aspects"] = joined["aspects"].fillna("")
     return coerce_labelled(joined)
+
+
+def car_letter_taxonomy() -> Taxonomy:
+    """The 车质网 system letters A–O as a user's own fault taxonomy (no ``none``, no other heads)."""
+    return Taxonomy.from_dict(
+        {
+            "name": "chezhi-letters",
+            "version": "1",
+            "description": "车质网投诉系统分类（A–O），作为用户自定义故障标签体系的示例。",
+            "fault_types": {"labels": [{"code": letter, "name_zh": name} for letter, name in CAR_LETTER_NAMES.items()]},
+        },
+        source="car_letter_taxonomy",
+    )
+
+
+def car_letters_corpus(public_dir: str | Path, *, test_fraction: float = 0.2) -> pd.DataFrame:
+    """车质网 titles labelled with their system letters, split by date.
+
+    The earliest ``1 - test_fraction`` of complaints (by date, then id) are ``train``,
+    the rest ``test``; ``valid`` is the last 10% of ``train`` in time, so thresholds
+    are tuned on data later than what the model learned from, as in production.
+    Complaints with no A–O letter are dropped.
+    """
+    frame = read_raw(public_dir, "car_complaints_12365auto")
+    frame["fault_types"] = frame["problem"].map(car_letters)
+    frame = frame[frame["fault_types"].map(len) > 0].copy()
+    frame["date"] = pd.to_datetime(frame["datetime"].astype(str).str.replace("/", "-"), format="mixed")
+    frame = frame.sort_values(["date", "row_id"]).reset_index(drop=True)
+    n_train = int(round(len(frame) * (1 - test_fraction)))
+    n_valid = int(round(n_train * 0.1))
+    frame["split"] = ["train"] * (n_train - n_valid) + ["valid"] * n_valid + ["test"] * (len(frame) - n_train)
+    frame["primary_fault"] = None
+    frame["sentiment"] = None
+    frame["aspects"] = None
+    return coerce_labelled(frame[["dataset", "row_id", "date", "text", "fault_types", "primary_fault", "sentiment",
+                                  "aspects", "split"]])  # fmt: skip
+
+
+def chnsenticorp_corpus(public_dir: str | Path) -> pd.DataFrame:
+    """ChnSentiCorp's published train/dev/test splits, sentiment only."""
+    parts = []
+    for split, name in (("train", "chnsenticorp_train"), ("valid", "chnsenticorp_dev"), ("test", "chnsenticorp_test")):
+        parts.append(labelled_sentiment_only(public_dir, name).assign(split=split))
+    return pd.concat(parts, ignore_index=True)
+
+
+def sentiment_taxonomy() -> Taxonomy:
+    """Binary sentiment only, for the public sentiment benchmarks."""
+    return Taxonomy.from_dict(
+        {
+            "name": "sentiment-binary",
+            "version": "1",
+            "sentiment": {"labels": [{"code": "negative", "name_zh": "负面"}, {"code": "positive", "name_zh": "正面"}]},
+        },
+        source="sentiment_taxonomy",
+    )

@@ -72,7 +72,9 @@ ASPECT_RULES: dict[str, str] = {
 }
 
 #: A mention preceded by one of these within a few characters is negated ("没有异响", "不是屏幕的问题").
-_NEGATION_BEFORE = re.compile(r"(?:没有|没|无|不是|并非|并没有|未见|未发现|不存在|不会|也不|非)[^，。！？,.!?；;]{0,3}$")
+_NEGATION_BEFORE = re.compile(
+    r"(?:没有|没|无|不是|并非|并没有|未见|未发现|不存在|不会|也不|非)[^，。！？,.!?；;]{0,3}$"
+)
 # Terms that already carry their negation (不制冷) must not be suppressed by it.
 _NEGATIVE_FORM = re.compile(r"^(?:不|无|没)")
 
@@ -83,7 +85,9 @@ _ASPECT_RE = {code: re.compile(pattern) for code, pattern in ASPECT_RULES.items(
 def _first_affirmed(pattern: re.Pattern[str], text: str) -> int | None:
     """Position of the first match not negated by the words just before it."""
     for match in pattern.finditer(text):
-        if not _NEGATIVE_FORM.match(match.group(0)) and _NEGATION_BEFORE.search(text[max(0, match.start() - 6) : match.start()]):
+        if not _NEGATIVE_FORM.match(match.group(0)) and _NEGATION_BEFORE.search(
+            text[max(0, match.start() - 6) : match.start()]
+        ):
             continue
         return match.start()
     return None

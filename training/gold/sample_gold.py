@@ -28,7 +28,10 @@ def sample(public_dir: Path) -> pd.DataFrame:
     for cat in ["热水器", "手机", "计算机", "平板"]:
         for label, n in [(0, 32), (1, 14)]:
             picked = shop[(shop.cat == cat) & (shop.label == label)].sample(n, random_state=7)
-            rows += [dict(dataset="online_shopping_10_cats", row_id=int(r.row_id), text=r.review) for r in picked.itertuples()]
+            rows += [
+                dict(dataset="online_shopping_10_cats", row_id=int(r.row_id), text=r.review)
+                for r in picked.itertuples()
+            ]
     for file, name in [("waimai_10k.csv.gz", "waimai_10k"), ("ChnSentiCorp_htl_all.csv.gz", "ChnSentiCorp_htl_all")]:
         frame = pd.read_csv(public_dir / file)
         frame["row_id"] = range(len(frame))
@@ -36,7 +39,9 @@ def sample(public_dir: Path) -> pd.DataFrame:
         frame = frame[frame.review.str.len().between(8, 200)]
         # Texts that talk about service, as the gold set should cover service aspects.
         frame = frame[frame.review.str.contains("服务|态度|送|快递|前台|等|慢|客服|退|钱|价", regex=True)]
-        picked = pd.concat([frame[frame.label == 0].sample(15, random_state=7), frame[frame.label == 1].sample(15, random_state=7)])
+        picked = pd.concat(
+            [frame[frame.label == 0].sample(15, random_state=7), frame[frame.label == 1].sample(15, random_state=7)]
+        )
         rows += [dict(dataset=name, row_id=int(r.row_id), text=r.review) for r in picked.itertuples()]
     cars = pd.read_csv(public_dir / "car_complaints_12365auto.csv.gz").drop_duplicates("id")
     rows += [

@@ -1,0 +1,202 @@
+"""Model artifacts: one directory per model version, ``metadata.json`` beside the weights.
+
+Layout: ``<model_dir>/<name>/<version>/`` holding ``metadata.json`` and the files of
+its kind. The metadata is the contract: name, version, kind, the full taxonomy, the
+label codes per head in score order, the tuned thresholds, the training-data hash,
+library versions, git commit, creation time, the training arguments and the measured
+metrics. Loading validates it and fails loudly; nothing falls back to defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from feedback_nlp.errors import ConfigError
+from feedback_nlp.taxonomy import Taxonomy
+
+METADATA_FILE = "metadata.json"
+#: Keys every metadata.json must have.
+REQUIRED_KEYS = ("name", "version", "kind", "taxonomy", "labels", "thresholds", "created_at")
+_LIBRARIES = ("feedback-nlp", "scikit-learn", "numpy", "scipy", "jieba", "opencc", "torch", "transformers")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What listing a model directory tells without loading weights."""
+
+    name: str
+    version: str
+    kind: str
+    path: Path
+    created_at: str
+    taxonomy: str
+    metrics: dict[str, Any]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in _LIBRARIES:
+        try:
+            versions[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit(cwd: Path | None = None) -> str | None:
+    """The current commit (with ``-dirty`` when the tree has changes), or ``None`` outside git."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd, capture_output=True, text=True, check=True, timeout=5,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("-dirty" if dirty else "")
+
+
+def data_hash(
+    frame: pd.DataFrame, columns: Iterable[str] = ("text", "fault_types", "primary_fault", "sentiment", "aspects")
+) -> str:
+    """A content hash of labelled training data (texts and labels, in order)."""
+    digest = hashlib.sha256()
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        digest.update(column.encode())
+        for value in frame[column]:
+            digest.update(json.dumps(value if not hasattr(value, "tolist") else value.tolist(), ensure_ascii=False,
+                                     default=str).encode())  # fmt: skip
+            digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write_metadata(path: str | Path, metadata: dict[str, Any]) -> Path:
+    """Write ``metadata.json`` (atomically) after checking the required keys."""
+    missing = [key for key in REQUIRED_KEYS if key not in metadata]
+    if missing:
+        raise ValueError(f"metadata lacks {', '.join(missing)}")
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    tmp = path / (METADATA_FILE + ".tmp")
+    tmp.write_text(json.dumps(metadata, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path / METADATA_FILE)
+    return path / METADATA_FILE
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """Read and validate ``metadata.json`` of a model directory. Raises :class:`ConfigError`."""
+    file = Path(path) / METADATA_FILE
+    try:
+        metadata = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path} is not a model directory: {METADATA_FILE} is missing") from exc
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{file}: unreadable model metadata: {exc}") from exc
+    missing = [key for key in REQUIRED_KEYS if key not in metadata]
+    if missing:
+        raise ConfigError(f"{file}: model metadata lacks {', '.join(missing)}; re-train or re-export the model")
+    taxonomy = Taxonomy.from_dict(metadata["taxonomy"], source=str(file))
+    for head, codes in metadata["labels"].items():
+        expected = taxonomy.head(head).codes
+        if list(codes) != expected:
+            raise ConfigError(f"{file}: labels of {head} {codes} do not match its taxonomy {expected}")
+    return metadata
+
+
+def model_taxonomy(metadata: dict[str, Any]) -> Taxonomy:
+    return Taxonomy.from_dict(metadata["taxonomy"], source=f"model {metadata['name']}@{metadata['version']}")
+
+
+def next_version(model_dir: str | Path, name: str) -> str:
+    """``v1``, ``v2``, …: one more than the highest version of ``name`` in ``model_dir``."""
+    folder = Path(model_dir) / name
+    numbers = [int(p.name[1:]) for p in folder.glob("v*") if p.name[1:].isdigit()] if folder.is_dir() else []
+    return f"v{max(numbers, default=0) + 1}"
+
+
+def list_models(model_dir: str | Path) -> list[ModelInfo]:
+    """Every model version under ``model_dir``, newest first. Unreadable directories are skipped."""
+    infos = []
+    for file in sorted(Path(model_dir).glob(f"*/*/{METADATA_FILE}")):
+        try:
+            meta = read_metadata(file.parent)
+        except ConfigError:
+            continue
+        infos.append(
+            ModelInfo(
+                name=meta["name"],
+                version=meta["version"],
+                kind=meta["kind"],
+                path=file.parent,
+                created_at=meta["created_at"],
+                taxonomy=f"{meta['taxonomy'].get('name')}@{meta['taxonomy'].get('version')}",
+                metrics=meta.get("metrics", {}),
+            )
+        )
+    return sorted(infos, key=lambda info: info.created_at, reverse=True)
+
+
+def resolve_model(ref: str | Path | None, model_dir: str | Path, *, active: str | None = None) -> Path:
+    """The directory of a model given a path, ``name``, ``name@version`` or nothing.
+
+    ``None`` means the active model (``active``, as recorded in the store) or, when
+    none is recorded, the newest model in ``model_dir``. ``name`` alone is its newest
+    version. Raises :class:`ConfigError` naming what was looked for.
+    """
+    if ref is not None and (Path(ref) / METADATA_FILE).exists():
+        return Path(ref)
+    ref = str(ref) if ref is not None else active
+    models = list_models(model_dir)
+    if ref is None:
+        if not models:
+            raise ConfigError(
+                f"no model in {model_dir}; train one with `python training/train_baseline.py` or `feedback-nlp train`"
+            )
+        return models[0].path
+    name, _, version = ref.partition("@")
+    matches = [m for m in models if m.name == name and (not version or m.version == version)]
+    if not matches:
+        known = ", ".join(sorted({m.ref for m in models})) or "none"
+        raise ConfigError(f"model {ref!r} not found in {model_dir} (known: {known}) and not a model directory")
+    return matches[0].path
+
+
+def load_classifier(path: str | Path, **kwargs: Any):  # noqa: ANN201 - returns a Classifier
+    """Load any model directory; its ``kind`` picks the class."""
+    from feedback_nlp.classifiers.baseline import TfidfClassifier
+
+    kinds: dict[str, Any] = {TfidfClassifier.kind: TfidfClassifier}
+    try:
+        from feedback_nlp.classifiers.transformer import TransformerClassifier  # issue 4; optional until then
+
+        kinds[TransformerClassifier.kind] = TransformerClassifier
+    except ImportError:
+        pass
+    metadata = read_metadata(path)
+    cls = kinds.get(metadata["kind"])
+    if cls is None:
+        raise ConfigError(f"{path}: unknown model kind {metadata['kind']!r} (known: {', '.join(kinds)})")
+    return cls.load(path, **kwargs)

@@ -1,0 +1,387 @@
+"""The baseline: TF-IDF features and linear models, the fast path and the fallback.
+
+Features are character 1–3-grams of the normalised text (robust to typos and unseen
+words) plus jieba word uni- and bigrams (so 不制冷 and 外机 噪音 count as units). Each
+label of the multi-label heads is a logistic regression; sentiment and the primary
+fault are multinomial logistic regressions. Logistic regression is fitted by
+maximising likelihood, so its probabilities are calibrated without a separate step
+(the expected calibration error on validation data is measured and stored in the
+metadata); per-label decision thresholds are then tuned on the validation split.
+
+Training rows may label only some heads (``None`` = unknown): each head learns from
+the rows that label it. Prediction is a sparse matrix product per head, so the cost
+is dominated by normalisation and jieba.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import joblib
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.special import expit, softmax
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from feedback_nlp.classifiers.artifacts import (
+    library_versions,
+    model_taxonomy,
+    now_iso,
+    read_metadata,
+    write_metadata,
+)
+from feedback_nlp.classifiers.base import PRIMARY, decide
+from feedback_nlp.classifiers.decision import DEFAULT_THRESHOLD, tune_thresholds
+from feedback_nlp.errors import ConfigError
+from feedback_nlp.labels import coerce_labelled, multi_hot
+from feedback_nlp.taxonomy import MULTI_LABEL_HEADS, Taxonomy
+from feedback_nlp.text import Segmenter, normalise
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS_FILE = "model.joblib"
+#: Training texts are cut to this many characters: the start of a text carries its point.
+MAX_TRAIN_CHARS = 512
+
+
+def word_ngrams(tokens: Sequence[str]) -> list[str]:
+    """Unigrams and bigrams of a token list (module level so the vectorizer pickles)."""
+    grams = list(tokens)
+    grams.extend(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    return grams
+
+
+class LinearHead:
+    """Weights of one head as a dense matrix: scores are one sparse product, no estimator objects."""
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, *, multiclass: bool) -> None:
+        self.coef = coef.astype(np.float32)
+        self.intercept = intercept.astype(np.float32)
+        self.multiclass = multiclass
+
+    def proba(self, features: sp.csr_matrix) -> np.ndarray:
+        logits = np.asarray(features @ self.coef.T) + self.intercept
+        return softmax(logits, axis=1) if self.multiclass else expit(logits)
+
+
+def _constant_head(n_features: int, prior: float) -> tuple[np.ndarray, float]:
+    prior = min(max(prior, 1e-4), 1 - 1e-4)
+    return np.zeros(n_features), float(np.log(prior / (1 - prior)))
+
+
+def expected_calibration_error(y: np.ndarray, proba: np.ndarray, n_bins: int = 10) -> float:
+    """Mean |accuracy − confidence| over equal-width probability bins, weighted by bin size."""
+    y = np.asarray(y, dtype=float).ravel()
+    proba = np.asarray(proba, dtype=float).ravel()
+    if len(y) == 0:
+        return float("nan")
+    bins = np.minimum((proba * n_bins).astype(int), n_bins - 1)
+    error = 0.0
+    for b in range(n_bins):
+        mask = bins == b
+        if mask.any():
+            error += mask.mean() * abs(y[mask].mean() - proba[mask].mean())
+    return float(error)
+
+
+class TfidfClassifier:
+    """TF-IDF + logistic regression for fault types, primary fault, sentiment and aspects.
+
+    Parameters are stored unchanged (scikit-learn style); ``fit`` learns the
+    attributes ending in ``_``. ``segmenter`` is not saved with the model: a loaded
+    model uses the one it is given, or a default :class:`Segmenter`.
+    """
+
+    kind = "tfidf-linear"
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy | None = None,
+        *,
+        name: str = "baseline",
+        version: str = "v1",
+        char_ngram_range: tuple[int, int] = (1, 3),
+        max_char_features: int = 300_000,
+        max_word_features: int = 200_000,
+        min_df: int = 2,
+        C: float = 8.0,
+        validation_fraction: float = 0.15,
+        random_state: int = 0,
+        segmenter: Segmenter | None = None,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.name = name
+        self.version = version
+        self.char_ngram_range = char_ngram_range
+        self.max_char_features = max_char_features
+        self.max_word_features = max_word_features
+        self.min_df = min_df
+        self.C = C
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.segmenter = segmenter
+
+    # -- features -----------------------------------------------------------------
+    def _segmenter(self) -> Segmenter:
+        if self.segmenter is None:
+            self.segmenter = Segmenter()
+        return self.segmenter
+
+    def _prepare(
+        self, X: Sequence[str], tokens: Sequence[Sequence[str]] | None, *, max_chars: int | None = None
+    ) -> tuple[list[str], list[Sequence[str]]]:
+        texts = [normalise(str(t))[:max_chars] if max_chars else normalise(str(t)) for t in X]
+        if tokens is None:
+            segmenter = self._segmenter()
+            tokens = [segmenter.tokens(t) for t in texts]
+        elif len(tokens) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(tokens)} token lists")
+        return texts, list(tokens)
+
+    def _features(self, texts: list[str], tokens: list[Sequence[str]]) -> sp.csr_matrix:
+        return sp.hstack(
+            [self.char_vectorizer_.transform(texts), self.word_vectorizer_.transform(tokens)], format="csr"
+        )
+
+    # -- fit ------------------------------------------------------------------------
+    def fit(
+        self,
+        X: Sequence[str],
+        y: pd.DataFrame,
+        *,
+        X_valid: Sequence[str] | None = None,
+        y_valid: pd.DataFrame | None = None,
+        sample_weight: np.ndarray | None = None,
+    ) -> Self:
+        """Learn from texts ``X`` and the labelled frame ``y`` (label columns; ``None`` = unknown).
+
+        Thresholds are tuned on ``X_valid``/``y_valid`` when given, else on a random
+        ``validation_fraction`` of the rows, which are then not trained on.
+        """
+        self.taxonomy_ = self.taxonomy or Taxonomy.default()
+        y = coerce_labelled(y.assign(text=list(X)) if "text" not in y.columns else y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} texts but y has {len(y)} rows")
+        weights = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if X_valid is None:
+            rng = np.random.default_rng(self.random_state)
+            valid_mask = rng.random(len(X)) < self.validation_fraction
+            X_all = list(X)
+            X_train = [t for t, v in zip(X_all, valid_mask, strict=True) if not v]
+            X_valid = [t for t, v in zip(X_all, valid_mask, strict=True) if v]
+            y_train, y_valid = y[~valid_mask].reset_index(drop=True), y[valid_mask].reset_index(drop=True)
+            weights = weights[~valid_mask]
+        else:
+            X_train, y_train = list(X), y.reset_index(drop=True)
+            y_valid = coerce_labelled(y_valid).reset_index(drop=True)
+
+        texts, tokens = self._prepare(X_train, None, max_chars=MAX_TRAIN_CHARS)
+        self.char_vectorizer_ = TfidfVectorizer(
+            analyzer="char", ngram_range=self.char_ngram_range, sublinear_tf=True, min_df=self.min_df,
+            max_features=self.max_char_features, dtype=np.float32,
+        )  # fmt: skip
+        self.word_vectorizer_ = TfidfVectorizer(
+            analyzer=word_ngrams, sublinear_tf=True, min_df=self.min_df, max_features=self.max_word_features,
+            dtype=np.float32, lowercase=False,
+        )  # fmt: skip
+        features = sp.hstack(
+            [self.char_vectorizer_.fit_transform(texts), self.word_vectorizer_.fit_transform(tokens)], format="csr"
+        )
+        self.heads_: dict[str, LinearHead] = {}
+        self.n_train_: dict[str, int] = {}
+        for head in self.taxonomy_.active_heads:
+            self._fit_head(head, features, y_train, weights)
+        if len(self.taxonomy_.fault_types) and y_train["primary_fault"].notna().any():
+            self._fit_primary(features, y_train, weights)
+
+        # Thresholds and calibration measured on data the heads did not see.
+        valid_texts, valid_tokens = self._prepare(list(X_valid), None, max_chars=MAX_TRAIN_CHARS)
+        valid_proba = self._proba_from_features(self._features(valid_texts, valid_tokens), index=None)
+        self.thresholds_: dict[str, np.ndarray] = {}
+        self.calibration_: dict[str, float] = {}
+        for head in self.taxonomy_.active_heads:
+            codes = self.taxonomy_.head(head).codes
+            if head in MULTI_LABEL_HEADS:
+                known, truth = multi_hot(y_valid[head].tolist(), codes)
+                proba = valid_proba[head].to_numpy()[known]
+                self.thresholds_[head] = tune_thresholds(truth[known], proba)
+                self.calibration_[head] = round(expected_calibration_error(truth[known], proba), 4)
+            else:
+                known = y_valid[head].notna().to_numpy()
+                truth = pd.get_dummies(pd.Categorical(y_valid[head][known], categories=codes)).to_numpy()
+                self.calibration_[head] = round(
+                    expected_calibration_error(truth, valid_proba[head].to_numpy()[known]), 4
+                )
+        self.thresholds_.setdefault("fault_types", np.full(len(self.taxonomy_.fault_types), DEFAULT_THRESHOLD))
+        self.thresholds_.setdefault("aspects", np.full(len(self.taxonomy_.aspects), DEFAULT_THRESHOLD))
+        self.n_valid_ = len(X_valid)
+        return self
+
+    def _logistic(self, multiclass: bool) -> LogisticRegression:
+        return LogisticRegression(
+            C=self.C, solver="lbfgs" if multiclass else "liblinear", max_iter=300, random_state=self.random_state
+        )
+
+    def _fit_head(self, head: str, features: sp.csr_matrix, y: pd.DataFrame, weights: np.ndarray) -> None:
+        codes = self.taxonomy_.head(head).codes
+        if head in MULTI_LABEL_HEADS:
+            known, truth = multi_hot(y[head].tolist(), codes)
+            self.n_train_[head] = int(known.sum())
+            if not known.any():
+                raise ConfigError(f"no training row labels {head}; label some rows or drop the head from the taxonomy")
+            X, Y, w = features[known], truth[known], weights[known]
+            coef = np.zeros((len(codes), features.shape[1]))
+            intercept = np.zeros(len(codes))
+            for j, code in enumerate(codes):
+                positives = int(Y[:, j].sum())
+                if positives < 2 or positives > len(Y) - 2:
+                    logger.warning(
+                        "%s label %r has %d positive training rows; it predicts its prior", head, code, positives
+                    )
+                    coef[j], intercept[j] = _constant_head(features.shape[1], positives / max(len(Y), 1))
+                    continue
+                model = self._fit_quietly(self._logistic(False), X, Y[:, j], w)
+                coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+                logger.info("%s/%s fitted on %d rows (%d positive)", head, code, len(Y), positives)
+            self.heads_[head] = LinearHead(coef, intercept, multiclass=False)
+        else:
+            self.heads_[head] = self._fit_multiclass(head, features, y[head], codes, weights)
+
+    def _fit_primary(self, features: sp.csr_matrix, y: pd.DataFrame, weights: np.ndarray) -> None:
+        self.heads_[PRIMARY] = self._fit_multiclass(
+            PRIMARY, features, y["primary_fault"], self.taxonomy_.fault_types.codes, weights
+        )
+
+    def _fit_multiclass(
+        self, head: str, features: sp.csr_matrix, labels: pd.Series, codes: list[str], weights: np.ndarray
+    ) -> LinearHead:
+        known = labels.notna().to_numpy()
+        self.n_train_[head] = int(known.sum())
+        target = labels[known].astype(str).to_numpy()
+        present = [c for c in codes if c in set(target)]
+        if len(present) < 2:
+            raise ConfigError(f"{head} needs at least two classes in the training data, found {present}")
+        model = self._fit_quietly(self._logistic(True), features[known], target, weights[known])
+        coef = np.zeros((len(codes), features.shape[1]))
+        # Classes absent from training get a very low score rather than a made-up one.
+        intercept = np.full(len(codes), -30.0)
+        for k, code in enumerate(model.classes_):
+            j = codes.index(code)
+            coef[j], intercept[j] = model.coef_[k], model.intercept_[k]
+        logger.info("%s fitted on %d rows, classes %s", head, known.sum(), list(model.classes_))
+        return LinearHead(coef, intercept, multiclass=True)
+
+    @staticmethod
+    def _fit_quietly(model: LogisticRegression, X: Any, y: Any, w: np.ndarray) -> LogisticRegression:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return model.fit(X, y, sample_weight=w)
+
+    # -- predict --------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "heads_"):
+            raise ConfigError(f"{type(self).__name__} is not fitted; call fit() or load()")
+
+    def _proba_from_features(self, features: sp.csr_matrix, index: pd.Index | None) -> dict[str, pd.DataFrame]:
+        out = {}
+        for head, weights in self.heads_.items():
+            out[head] = pd.DataFrame(weights.proba(features), columns=self._codes(head), index=index)
+        return out
+
+    def predict_proba(
+        self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """Scores per head (``fault_types``, ``sentiment``, ``aspects``, ``primary_fault``); columns are codes.
+
+        ``tokens`` (the segmenter's ``tokens`` of each normalised text) saves segmenting twice.
+        """
+        self._check_fitted()
+        texts, tokens = self._prepare(X, tokens)
+        if not texts:
+            return {head: pd.DataFrame(columns=self._codes(head)) for head in self.heads_}
+        return self._proba_from_features(self._features(texts, tokens), index=None)
+
+    def _codes(self, head: str) -> list[str]:
+        return self.taxonomy_.fault_types.codes if head == PRIMARY else self.taxonomy_.head(head).codes
+
+    def predict(self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
+        """Labels per text: ``fault_types`` (list), ``primary_fault``, ``sentiment``, ``aspects`` (list)."""
+        return decide(self.predict_proba(X, tokens=tokens), self.thresholds_, self.taxonomy_)
+
+    # -- persistence ------------------------------------------------------------------
+    def metadata(self, **extra: Any) -> dict[str, Any]:
+        self._check_fitted()
+        return {
+            "name": self.name,
+            "version": self.version,
+            "kind": self.kind,
+            "taxonomy": self.taxonomy_.to_dict(),
+            "labels": {head: self.taxonomy_.head(head).codes for head in self.taxonomy_.active_heads},
+            "thresholds": {head: [round(float(t), 4) for t in values] for head, values in self.thresholds_.items()},
+            "calibration_ece": self.calibration_,
+            "n_train": self.n_train_,
+            "n_valid": self.n_valid_,
+            "parameters": {
+                "char_ngram_range": list(self.char_ngram_range),
+                "max_char_features": self.max_char_features,
+                "max_word_features": self.max_word_features,
+                "min_df": self.min_df,
+                "C": self.C,
+                "validation_fraction": self.validation_fraction,
+                "random_state": self.random_state,
+            },
+            "n_features": int(len(self.char_vectorizer_.vocabulary_) + len(self.word_vectorizer_.vocabulary_)),
+            "library_versions": library_versions(),
+            "created_at": now_iso(),
+            **extra,
+        }
+
+    def save(self, path: str | Path, **metadata: Any) -> Path:
+        """Write weights and ``metadata.json`` into ``path``; extra keyword arguments go into the metadata."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        state = {
+            "char_vectorizer": self.char_vectorizer_,
+            "word_vectorizer": self.word_vectorizer_,
+            "heads": {h: (w.coef, w.intercept, w.multiclass) for h, w in self.heads_.items()},
+        }
+        joblib.dump(state, path / WEIGHTS_FILE, compress=3)
+        write_metadata(path, self.metadata(**metadata))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, segmenter: Segmenter | None = None) -> Self:
+        """Load a model directory written by :meth:`save`. Raises :class:`ConfigError`."""
+        path = Path(path)
+        meta = read_metadata(path)
+        if meta["kind"] != cls.kind:
+            raise ConfigError(f"{path} holds a {meta['kind']!r} model, not {cls.kind!r}")
+        try:
+            state = joblib.load(path / WEIGHTS_FILE)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: {WEIGHTS_FILE} is missing; the model directory is incomplete") from exc
+        params = meta.get("parameters", {})
+        model = cls(
+            model_taxonomy(meta),
+            name=meta["name"],
+            version=meta["version"],
+            char_ngram_range=tuple(params.get("char_ngram_range", (1, 3))),
+            segmenter=segmenter,
+        )
+        model.taxonomy_ = model.taxonomy
+        model.char_vectorizer_ = state["char_vectorizer"]
+        model.word_vectorizer_ = state["word_vectorizer"]
+        model.heads_ = {h: LinearHead(c, b, multiclass=m) for h, (c, b, m) in state["heads"].items()}
+        model.thresholds_ = {h: np.asarray(v, dtype=float) for h, v in meta["thresholds"].items()}
+        model.calibration_ = meta.get("calibration_ece", {})
+        model.n_train_ = meta.get("n_train", {})
+        model.n_valid_ = meta.get("n_valid", 0)
+        model.metadata_ = meta
+        return model

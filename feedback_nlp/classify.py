@@ -1,0 +1,191 @@
+"""Classify texts and files: normalise, segment, predict, and shape one record per text.
+
+This is the one place that produces the classify output, so the CLI, the API and the
+store's prediction table agree on it. Each record has at least ``fault_types``,
+``primary_fault``, ``sentiment``, ``aspects``, ``scores`` (per head, ``{code: p}``),
+``tokens`` (jieba segmentation of the normalised text), ``keywords`` and ``model``
+(``name@version``). A text that cannot be classified (empty, over-long, not text) gets
+an ``error`` field instead of labels; it never stops a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from feedback_nlp.classifiers.base import PRIMARY, decide
+from feedback_nlp.errors import InputFileError
+from feedback_nlp.text import Segmenter, normalise
+
+logger = logging.getLogger(__name__)
+
+#: Keys of a record besides the passed-through input columns.
+OUTPUT_KEYS = ("fault_types", "primary_fault", "sentiment", "aspects", "scores", "tokens", "keywords", "model")
+SCORE_DIGITS = 4
+
+
+@dataclass
+class Classification:
+    """A classifier with the segmenter whose tokens it reads."""
+
+    classifier: Any
+    segmenter: Segmenter
+    max_text_length: int = 5000
+    n_keywords: int = 5
+
+    @property
+    def model_ref(self) -> str:
+        return f"{self.classifier.name}@{self.classifier.version}"
+
+    def check_text(self, text: Any) -> str | None:
+        """Why ``text`` cannot be classified, or ``None``."""
+        if text is None or (isinstance(text, float) and math.isnan(text)):
+            return "text is missing"
+        if not isinstance(text, str):
+            return f"text must be a string, got {type(text).__name__}"
+        if not text.strip():
+            return "text is empty"
+        if len(text) > self.max_text_length:
+            return f"text has {len(text)} characters; the limit is {self.max_text_length}"
+        return None
+
+    def classify(self, texts: Sequence[Any]) -> list[dict[str, Any]]:
+        """One record per text, in order."""
+        records: list[dict[str, Any]] = [{} for _ in texts]
+        valid: list[int] = []
+        for i, text in enumerate(texts):
+            problem = self.check_text(text)
+            if problem is None:
+                valid.append(i)
+            else:
+                records[i] = {"error": problem, "model": self.model_ref}
+        if not valid:
+            return records
+        normalised = [normalise(texts[i]) for i in valid]
+        cuts = [self.segmenter.cut(t) for t in normalised]
+        content = [self.segmenter.content_tokens(c) for c in cuts]
+        proba = self.classifier.predict_proba(normalised, tokens=content)
+        labels = decide(proba, self.classifier.thresholds_, self.classifier.taxonomy_)
+        score_heads = [h for h in ("fault_types", "sentiment", "aspects") if h in proba]
+        rounded = {h: np.round(proba[h].to_numpy(dtype=float), SCORE_DIGITS) for h in score_heads}
+        columns = {h: list(proba[h].columns) for h in score_heads}
+        ref = self.model_ref
+        for k, i in enumerate(valid):
+            row = labels.iloc[k]
+            records[i] = {
+                "fault_types": list(row["fault_types"]),
+                "primary_fault": row["primary_fault"],
+                "sentiment": row["sentiment"],
+                "aspects": list(row["aspects"]),
+                "scores": {h: dict(zip(columns[h], rounded[h][k].tolist(), strict=True)) for h in score_heads},
+                "tokens": cuts[k],
+                "keywords": self.segmenter.keywords_from_tokens(content[k], top_k=self.n_keywords),
+                "model": ref,
+            }
+        return records
+
+
+# -- files ------------------------------------------------------------------------------
+_READERS = {".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx", ".xlsm"}
+
+
+def _count_rows(path: Path) -> int | None:
+    """Line count for the progress bar (an estimate for CSVs with quoted newlines)."""
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return None
+    with path.open("rb") as fh:
+        n = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    return max(n - (1 if path.suffix.lower() in {".csv", ".tsv", ".txt"} else 0), 0)
+
+
+def iter_input(path: str | Path, *, batch_size: int = 1000, text_column: str = "text") -> Iterator[pd.DataFrame]:
+    """Batches of an input file (CSV/TSV, JSON lines or XLSX) as frames with a ``text`` column.
+
+    Raises :class:`InputFileError` when the file cannot be read or has no text column.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _READERS:
+        raise InputFileError(f"{path}: unsupported file type {suffix!r}; use CSV, TSV, JSON lines or XLSX")
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    try:
+        if suffix in {".jsonl", ".ndjson", ".json"}:
+            chunks: Iterator[pd.DataFrame] = pd.read_json(path, lines=True, chunksize=batch_size, dtype=False)
+        elif suffix in {".xlsx", ".xlsm"}:
+            frame = pd.read_excel(path, dtype=object)
+            chunks = (frame.iloc[i : i + batch_size] for i in range(0, len(frame), batch_size))
+        else:
+            chunks = pd.read_csv(
+                path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False, na_values=[""],
+                chunksize=batch_size, encoding="utf-8-sig",
+            )  # fmt: skip
+        for chunk in chunks:
+            if text_column not in chunk.columns:
+                raise InputFileError(f"{path}: no {text_column!r} column (found: {', '.join(map(str, chunk.columns))})")
+            yield chunk
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raise InputFileError(f"{path}: cannot read: {exc}") from exc
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def classify_file(
+    classification: Classification,
+    in_path: str | Path,
+    out_path: str | Path,
+    *,
+    batch_size: int = 1000,
+    text_column: str = "text",
+    progress: bool = True,
+) -> dict[str, int]:
+    """Classify every row of ``in_path`` into JSON lines at ``out_path``, in input order.
+
+    Input columns other than the text are passed through; output keys win on a clash.
+    Streams in batches, so memory does not grow with the file. Returns counts of
+    ``rows``, ``classified`` and ``errors``.
+    """
+    in_path, out_path = Path(in_path), Path(out_path)
+    counts = {"rows": 0, "classified": 0, "errors": 0}
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".partial")
+    bar = tqdm(total=_count_rows(in_path), unit="texts", disable=not progress, desc="classify")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for chunk in iter_input(in_path, batch_size=batch_size, text_column=text_column):
+                records = classification.classify(chunk[text_column].astype(object).tolist())
+                passthrough = chunk.drop(columns=[text_column]).to_dict(orient="records")
+                for extra, record in zip(passthrough, records, strict=True):
+                    line = {k: _jsonable(v) for k, v in extra.items() if k not in record}
+                    line.update(record)
+                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    counts["errors" if "error" in record else "classified"] += 1
+                counts["rows"] += len(records)
+                bar.update(len(records))
+        tmp.replace(out_path)
+    finally:
+        bar.close()
+        tmp.unlink(missing_ok=True)
+    return counts
+
+
+__all__ = ["Classification", "OUTPUT_KEYS", "PRIMARY", "classify_file", "iter_input"]

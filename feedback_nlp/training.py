@@ -1,0 +1,252 @@
+"""What the training scripts share: argument dataclasses, data splits, train-evaluate-save.
+
+The scripts in ``training/`` only parse arguments and call these functions, so the
+logic is importable and tested; each script's ``main(argv=None) -> dict`` returns the
+results it also writes as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from feedback_nlp.classifiers.artifacts import data_hash, git_commit, next_version
+from feedback_nlp.errors import ConfigError
+from feedback_nlp.evaluation import EvaluationReport, evaluate_predictions
+from feedback_nlp.labels import read_labelled, validate_labelled, write_labelled
+from feedback_nlp.taxonomy import Taxonomy
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+SPLIT_FILES = {"train": "train.jsonl", "valid": "valid.jsonl", "test": "test.jsonl"}
+RESULTS_FILE = "all_results.json"
+
+
+# -- arguments -------------------------------------------------------------------------
+def _arg_type(tp: Any) -> tuple[Any, dict[str, Any]]:
+    """argparse ``type`` and extra options for a dataclass field annotation."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _arg_type(inner[0])
+    if origin in (list, tuple, Sequence):
+        inner = typing.get_args(tp)[0] if typing.get_args(tp) else str
+        return inner, {"nargs": "+"}
+    if tp is bool:
+        return None, {"action": argparse.BooleanOptionalAction}
+    return tp, {}
+
+
+def parse_args(argv: Sequence[str] | None, *classes: type[T], description: str = "") -> tuple[Any, ...]:
+    """Parse ``argv`` into one instance of each argument dataclass (HF-examples style).
+
+    Every field becomes ``--field-name``; its ``metadata["help"]`` is the help text.
+    ``--args-file FILE.json`` replays a run: its keys are defaults, flags still win.
+    """
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--args-file", type=Path, help="JSON file of arguments (a saved run_args.json)")
+    hints = {cls: typing.get_type_hints(cls) for cls in classes}
+    for cls in classes:
+        group = parser.add_argument_group(cls.__name__)
+        for field in dataclasses.fields(cls):
+            kind, extra = _arg_type(hints[cls][field.name])
+            default = field.default if field.default is not dataclasses.MISSING else (
+                field.default_factory() if field.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
+            )  # fmt: skip
+            options: dict[str, Any] = {"default": default, "help": field.metadata.get("help", "")}
+            if kind is not None:
+                options["type"] = kind
+            options.update(extra)
+            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+                options["required"] = True
+            group.add_argument("--" + field.name.replace("_", "-"), dest=field.name, **options)
+    first, _ = parser.parse_known_args(argv)
+    if first.args_file:
+        parser.set_defaults(**json.loads(first.args_file.read_text(encoding="utf-8")))
+        for action in parser._actions:  # saved values satisfy required arguments
+            action.required = False
+    namespace = parser.parse_args(argv)
+    out = []
+    for cls in classes:
+        values = {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls)}
+        for f in dataclasses.fields(cls):
+            if isinstance(values[f.name], str) and hints[cls][f.name] in (Path, Path | None):
+                values[f.name] = Path(values[f.name])
+            if typing.get_origin(hints[cls][f.name]) is tuple and values[f.name] is not None:
+                values[f.name] = tuple(values[f.name])
+        out.append(cls(**values))
+    return tuple(out)
+
+
+def args_to_dict(*instances: Any) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for instance in instances:
+        merged.update({k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(instance).items()})
+    return merged
+
+
+# -- data ------------------------------------------------------------------------------
+def write_splits(corpus: pd.DataFrame, out_dir: str | Path) -> dict[str, Any]:
+    """Write ``train``/``valid``/``test`` JSON lines from a corpus with a ``split`` column."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    info: dict[str, Any] = {}
+    for split, file in SPLIT_FILES.items():
+        part = corpus[corpus["split"] == split].drop(columns=["split"])
+        write_labelled(part, out_dir / file)
+        info[split] = {"rows": len(part), "data_hash": data_hash(part)}
+    return info
+
+
+def read_split(path: str | Path, taxonomy: Taxonomy) -> pd.DataFrame:
+    """A labelled file, validated against ``taxonomy``."""
+    return validate_labelled(read_labelled(path), taxonomy, source=str(path))
+
+
+def output_dir(model_dir: str | Path, name: str, version: str | None, *, overwrite: bool) -> tuple[Path, str]:
+    """The fresh directory a run writes to; refuses to overwrite unless asked."""
+    version = version or next_version(model_dir, name)
+    path = Path(model_dir) / name / version
+    if path.exists() and any(path.iterdir()) and not overwrite:
+        raise ConfigError(f"{path} already exists; pass --overwrite or choose another --version")
+    path.mkdir(parents=True, exist_ok=True)
+    return path, version
+
+
+@dataclasses.dataclass
+class DataArguments:
+    """Where training data comes from (shared by every training script)."""
+
+    data_dir: Path | None = dataclasses.field(
+        default=None,
+        metadata={"help": "Folder with train.jsonl, valid.jsonl [, test.jsonl] (training/prepare_data.py)."},
+    )
+    train_file: Path | None = dataclasses.field(default=None, metadata={"help": "Labelled training file."})
+    valid_file: Path | None = dataclasses.field(
+        default=None, metadata={"help": "Labelled validation file (default: 15% of the training file)."}
+    )
+    test_file: Path | None = dataclasses.field(default=None, metadata={"help": "Labelled test file, reported only."})
+    taxonomy: Path | None = dataclasses.field(
+        default=None, metadata={"help": "Taxonomy file (default: the shipped one)."}
+    )
+    public_dir: Path | None = dataclasses.field(
+        default=Path("../shared/data/public"),
+        metadata={"help": "Public labelled data (read in place). Used for the default corpus and the gold set."},
+    )
+    gold_file: Path | None = dataclasses.field(
+        default=Path(__file__).resolve().parents[1] / "training" / "gold" / "real_gold.csv",
+        metadata={"help": "Hand-labelled real-text gold set (ids into public_dir); never trained on."},
+    )
+    n_demo: int = dataclasses.field(default=40_000, metadata={"help": "Generated demo texts in the default corpus."})
+
+
+@dataclasses.dataclass
+class TrainingData:
+    sets: dict[str, pd.DataFrame]
+    sources: dict[str, int]
+    notes: list[str]
+
+
+def _existing(path: Path | None) -> Path | None:
+    return path if path is not None and Path(path).exists() else None
+
+
+def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0) -> TrainingData:
+    """The ``train``/``valid`` sets and every evaluation set the arguments name.
+
+    Evaluation sets: ``test`` (or ``test_demo`` and ``test_real`` for the default
+    corpus) and, for the default taxonomy, ``gold`` — the hand-labelled real texts.
+    """
+    from feedback_nlp.datasets.corpus import build_default_corpus
+    from feedback_nlp.datasets.public import load_gold
+
+    notes: list[str] = []
+    public_dir = _existing(args.public_dir)
+    gold_file = _existing(args.gold_file)
+    is_default = taxonomy.fingerprint() == Taxonomy.default().fingerprint()
+    sets: dict[str, pd.DataFrame] = {}
+    if args.data_dir is not None:
+        for split, file in SPLIT_FILES.items():
+            path = Path(args.data_dir) / file
+            if path.exists():
+                sets[split] = read_split(path, taxonomy)
+            elif split != "test":
+                raise ConfigError(f"{args.data_dir}: {file} is missing")
+    elif args.train_file is not None:
+        train = read_split(args.train_file, taxonomy)
+        if args.valid_file is not None:
+            sets["train"], sets["valid"] = train, read_split(args.valid_file, taxonomy)
+        else:
+            valid_mask = train.index.isin(train.sample(frac=0.15, random_state=seed).index)
+            sets["train"], sets["valid"] = train[~valid_mask], train[valid_mask]
+            notes.append("validation: a random 15% of the training file")
+        if args.test_file is not None:
+            sets["test"] = read_split(args.test_file, taxonomy)
+    else:
+        if not is_default:
+            raise ConfigError("a custom taxonomy needs its own data: pass --data-dir or --train-file")
+        if public_dir is None:
+            notes.append(
+                f"public data not found at {args.public_dir}: demo text only (not a model to trust on real text)"
+            )
+        corpus = build_default_corpus(public_dir, n_demo=args.n_demo, seed=seed, gold_path=gold_file)
+        for split in ("train", "valid"):
+            sets[split] = corpus[corpus["split"] == split].drop(columns=["split"]).reset_index(drop=True)
+        test = corpus[corpus["split"] == "test"].drop(columns=["split"])
+        sets["test_demo"] = test[test["dataset"] == "demo"].reset_index(drop=True)
+        sets["test_real"] = test[test["dataset"] != "demo"].reset_index(drop=True)
+    if is_default and public_dir is not None and gold_file is not None:
+        sets["gold"] = load_gold(gold_file, public_dir)
+    sources = {}
+    if "dataset" in sets["train"].columns:
+        sources = {str(k): int(v) for k, v in sets["train"]["dataset"].value_counts().items()}
+    return TrainingData(sets=sets, sources=sources, notes=notes)
+
+
+# -- evaluation ------------------------------------------------------------------------
+def evaluate_model(model: Any, frame: pd.DataFrame, taxonomy: Taxonomy | None = None) -> EvaluationReport:
+    """Predict ``frame['text']`` with ``model`` and score against the frame's labels."""
+    taxonomy = taxonomy or model.taxonomy_
+    predicted = model.predict(frame["text"].astype(str).tolist())
+    predicted.index = frame.index
+    return evaluate_predictions(frame, predicted.assign(text=frame["text"].to_numpy()), taxonomy)
+
+
+def evaluate_sets(model: Any, sets: dict[str, pd.DataFrame]) -> dict[str, EvaluationReport]:
+    reports = {}
+    for name, frame in sets.items():
+        if len(frame):
+            reports[name] = evaluate_model(model, frame)
+            logger.info("%s: %s", name, reports[name].summary())
+    return reports
+
+
+def results_dict(reports: dict[str, EvaluationReport]) -> dict[str, Any]:
+    """Flat ``{split}_{metric}`` results (HF style) plus the full reports."""
+    flat: dict[str, Any] = {}
+    for name, report in reports.items():
+        flat.update({f"{name}_{k}": v for k, v in report.summary().items()})
+        flat[f"{name}_n"] = report.n
+    return flat
+
+
+def write_results(out_dir: Path, reports: dict[str, EvaluationReport], extra: dict[str, Any] | None = None) -> dict:
+    results = {**results_dict(reports), **(extra or {})}
+    for name, report in reports.items():
+        report.write_json(out_dir / f"{name}_results.json")
+    (out_dir / RESULTS_FILE).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return results
+
+
+def provenance() -> dict[str, Any]:
+    return {"git_commit": git_commit(Path(__file__).parent)}

@@ -1,0 +1,70 @@
+"""Build a labelled data folder (train.jsonl, valid.jsonl, test.jsonl [, taxonomy.yaml]).
+
+Examples::
+
+    # the default taxonomy: demo text + public sets, gold and ChnSentiCorp dev/test held out
+    python training/prepare_data.py --preset default --out data/training/default
+
+    # the worked example: 车质网 system letters A–O as your own taxonomy, split by date
+    python training/prepare_data.py --preset chezhi-letters --out data/training/chezhi-letters
+
+    # ChnSentiCorp sentiment only, its published splits
+    python training/prepare_data.py --preset chnsenticorp --out data/training/chnsenticorp
+
+The public files are read in place from ``--public-dir`` and never copied into the
+repository; the output folder holds derived training files for your machine only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from feedback_nlp.datasets import public
+from feedback_nlp.datasets.corpus import build_default_corpus, corpus_summary
+from feedback_nlp.training import DataArguments, parse_args, write_splits
+
+PRESETS = ("default", "chezhi-letters", "chnsenticorp")
+
+
+@dataclass
+class PrepareArguments:
+    preset: str = field(metadata={"help": f"One of: {', '.join(PRESETS)}."})
+    out: Path = field(metadata={"help": "Output folder."})
+    public_dir: Path = field(default=DataArguments.public_dir, metadata={"help": "Public labelled data folder."})
+    gold_file: Path = field(default=DataArguments.gold_file, metadata={"help": "Gold ids to hold out."})
+    n_demo: int = field(default=DataArguments.n_demo, metadata={"help": "Demo texts (default preset)."})
+    seed: int = field(default=0, metadata={"help": "Random seed of the demo text."})
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    (args,) = parse_args(argv, PrepareArguments, description=__doc__.splitlines()[0])
+    taxonomy = None
+    if args.preset == "default":
+        corpus = build_default_corpus(args.public_dir, n_demo=args.n_demo, seed=args.seed, gold_path=args.gold_file)
+        print(corpus_summary(corpus).to_string())
+    elif args.preset == "chezhi-letters":
+        corpus, taxonomy = public.car_letters_corpus(args.public_dir), public.car_letter_taxonomy()
+    elif args.preset == "chnsenticorp":
+        corpus, taxonomy = public.chnsenticorp_corpus(args.public_dir), public.sentiment_taxonomy()
+    else:
+        raise SystemExit(f"unknown preset {args.preset!r}; choose one of {', '.join(PRESETS)}")
+    info = write_splits(corpus, args.out)
+    if taxonomy is not None:
+        (args.out / "taxonomy.yaml").write_text(
+            yaml.safe_dump(taxonomy.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    summary = {"preset": args.preset, "splits": info}
+    (args.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return summary
+
+
+if __name__ == "__main__":
+    main()
