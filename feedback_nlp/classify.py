@@ -76,17 +76,18 @@ class Classification:
         proba = self.classifier.predict_proba(normalised, tokens=content)
         labels = decide(proba, self.classifier.thresholds_, self.classifier.taxonomy_)
         score_heads = [h for h in ("fault_types", "sentiment", "aspects") if h in proba]
-        rounded = {h: np.round(proba[h].to_numpy(dtype=float), SCORE_DIGITS) for h in score_heads}
+        rounded = {h: np.round(proba[h].to_numpy(dtype=float), SCORE_DIGITS).tolist() for h in score_heads}
         columns = {h: list(proba[h].columns) for h in score_heads}
         ref = self.model_ref
+        fault_types, primary = labels["fault_types"].tolist(), labels["primary_fault"].tolist()
+        sentiment, aspects = labels["sentiment"].tolist(), labels["aspects"].tolist()
         for k, i in enumerate(valid):
-            row = labels.iloc[k]
             records[i] = {
-                "fault_types": list(row["fault_types"]),
-                "primary_fault": row["primary_fault"],
-                "sentiment": row["sentiment"],
-                "aspects": list(row["aspects"]),
-                "scores": {h: dict(zip(columns[h], rounded[h][k].tolist(), strict=True)) for h in score_heads},
+                "fault_types": list(fault_types[k]),
+                "primary_fault": primary[k],
+                "sentiment": sentiment[k],
+                "aspects": list(aspects[k]),
+                "scores": {h: dict(zip(columns[h], rounded[h][k], strict=True)) for h in score_heads},
                 "tokens": cuts[k],
                 "keywords": self.segmenter.keywords_from_tokens(content[k], top_k=self.n_keywords),
                 "model": ref,
@@ -149,6 +150,44 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_WORKER_JOB: Classification | None = None
+
+
+def _init_worker(classification: Classification) -> None:
+    global _WORKER_JOB
+    _WORKER_JOB = classification
+
+
+def _classify_in_worker(texts: list[Any]) -> list[dict[str, Any]]:
+    assert _WORKER_JOB is not None, "worker not initialised"
+    return _WORKER_JOB.classify(texts)
+
+
+def _classified_batches(
+    classification: Classification, batches: Iterator[pd.DataFrame], text_column: str, workers: int
+) -> Iterator[tuple[pd.DataFrame, list[dict[str, Any]]]]:
+    """``(batch, records)`` in input order; with ``workers > 1`` batches run in worker
+    processes (jieba holds the GIL, so threads would not help), at most two per worker
+    in flight so memory stays bounded."""
+    if workers <= 1:
+        for chunk in batches:
+            yield chunk, classification.classify(chunk[text_column].astype(object).tolist())
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(classification,)) as pool:
+        pending: deque = deque()
+        for chunk in batches:
+            pending.append((chunk, pool.submit(_classify_in_worker, chunk[text_column].astype(object).tolist())))
+            if len(pending) >= 2 * workers:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+
+
 def classify_file(
     classification: Classification,
     in_path: str | Path,
@@ -157,22 +196,26 @@ def classify_file(
     batch_size: int = 1000,
     text_column: str = "text",
     progress: bool = True,
+    workers: int = 1,
 ) -> dict[str, int]:
     """Classify every row of ``in_path`` into JSON lines at ``out_path``, in input order.
 
     Input columns other than the text are passed through; output keys win on a clash.
-    Streams in batches, so memory does not grow with the file. Returns counts of
-    ``rows``, ``classified`` and ``errors``.
+    Streams in batches, so memory does not grow with the file; ``workers`` > 1 spreads
+    batches over that many processes. Returns counts of ``rows``, ``classified`` and
+    ``errors``.
     """
     in_path, out_path = Path(in_path), Path(out_path)
+    if not in_path.is_file():
+        raise InputFileError(f"{in_path}: no such file")
     counts = {"rows": 0, "classified": 0, "errors": 0}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".partial")
     bar = tqdm(total=_count_rows(in_path), unit="texts", disable=not progress, desc="classify")
     try:
         with tmp.open("w", encoding="utf-8") as out:
-            for chunk in iter_input(in_path, batch_size=batch_size, text_column=text_column):
-                records = classification.classify(chunk[text_column].astype(object).tolist())
+            batches = iter_input(in_path, batch_size=batch_size, text_column=text_column)
+            for chunk, records in _classified_batches(classification, batches, text_column, workers):
                 passthrough = chunk.drop(columns=[text_column]).to_dict(orient="records")
                 for extra, record in zip(passthrough, records, strict=True):
                     line = {k: _jsonable(v) for k, v in extra.items() if k not in record}

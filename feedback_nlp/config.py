@@ -27,9 +27,6 @@ class IngestSettings(BaseModel):
 class TextSettings(BaseModel):
     """Normalisation and segmentation."""
 
-    opencc_config: str = Field(
-        "t2s", description="OpenCC conversion applied before anything else (t2s, tw2sp, hk2s, ...)."
-    )
     user_dict_paths: list[Path] = Field(
         default_factory=list,
         description="Extra jieba user dictionaries, loaded after the shipped domain dictionary.",
@@ -65,6 +62,10 @@ class Settings(BaseSettings):
     db_path: Path | None = Field(None, description="DuckDB file; defaults to <data_dir>/feedback.duckdb.")
     db_memory_limit: str = Field("1GB", description="DuckDB memory cap; beyond it queries spill to disk.")
     model_dir: Path = Field(Path("models"), description="Model artifacts, one directory per model version.")
+    public_data_dir: Path = Field(
+        Path("../shared/data/public"),
+        description="Public labelled Chinese data (read in place) used when a model is trained on first start.",
+    )
     timezone: str = Field("Asia/Shanghai", description="Zone for timestamps given without one, and for periods.")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     text: TextSettings = Field(default_factory=TextSettings)

@@ -207,8 +207,10 @@ def _jsonable(value: Any) -> Any:
         return list(value)
     if isinstance(value, np.generic):
         return value.item()
-    if _is_missing(value):
+    if value is pd.NaT or _is_missing(value):
         return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
     return value
 
 

@@ -248,5 +248,25 @@ def write_results(out_dir: Path, reports: dict[str, EvaluationReport], extra: di
     return results
 
 
+def load_script(path: str | Path) -> types.ModuleType:
+    """Import a training script by path (``training/`` is a folder of scripts, not a package).
+
+    The module is registered in ``sys.modules`` so its argument dataclasses resolve
+    their annotations.
+    """
+    import importlib.util
+    import sys
+
+    path = Path(path)
+    name = f"feedback_nlp_script_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"cannot load the script {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def provenance() -> dict[str, Any]:
     return {"git_commit": git_commit(Path(__file__).parent)}

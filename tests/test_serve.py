@@ -24,8 +24,14 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_serve_demo_starts_a_real_server(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "FEEDBACK_NLP_DATA_DIR": str(tmp_path / "data")}
-    cmd = [sys.executable, "-m", "feedback_nlp.cli", "serve", "--demo", "--demo-tickets", "400", "--port", str(port)]
+    env = {
+        **os.environ,
+        "FEEDBACK_NLP_DATA_DIR": str(tmp_path / "data"),
+        "FEEDBACK_NLP_MODEL_DIR": str(tmp_path / "models"),
+        "FEEDBACK_NLP_PUBLIC_DATA_DIR": str(tmp_path / "no-public-data"),
+    }
+    cmd = [sys.executable, "-m", "feedback_nlp.cli", "serve", "--demo", "--demo-tickets", "400",
+           "--demo-model-texts", "1500", "--port", str(port)]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 180
@@ -44,6 +50,8 @@ def test_serve_demo_starts_a_real_server(tmp_path: Path) -> None:
         # follow-up notes became feedback rows too
         assert ready["tables"]["feedback"] > ready["tables"]["followups"] * 0.3
         assert (tmp_path / "data" / "demo" / "manifest.json").exists()
+        # no model existed: the baseline was trained by the training script
+        assert list((tmp_path / "models" / "baseline").glob("v1/metadata.json"))
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -156,7 +156,12 @@ def list_models(model_dir: str | Path) -> list[ModelInfo]:
                 metrics=meta.get("metrics", {}),
             )
         )
-    return sorted(infos, key=lambda info: info.created_at, reverse=True)
+    # created_at has one-second resolution: versions saved in the same second order by number.
+    return sorted(infos, key=lambda info: (info.created_at, _version_number(info.version)), reverse=True)
+
+
+def _version_number(version: str) -> int:
+    return int(version[1:]) if version[:1] == "v" and version[1:].isdigit() else -1
 
 
 def resolve_model(ref: str | Path | None, model_dir: str | Path, *, active: str | None = None) -> Path:

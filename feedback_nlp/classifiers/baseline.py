@@ -272,9 +272,15 @@ class TfidfClassifier:
         coef = np.zeros((len(codes), features.shape[1]))
         # Classes absent from training get a very low score rather than a made-up one.
         intercept = np.full(len(codes), -30.0)
-        for k, code in enumerate(model.classes_):
-            j = codes.index(code)
-            coef[j], intercept[j] = model.coef_[k], model.intercept_[k]
+        if len(model.classes_) == 2:
+            # Binary: scikit-learn keeps one row for classes_[1]; softmax([0, z]) = sigmoid(z).
+            first, second = (codes.index(c) for c in model.classes_)
+            intercept[first] = 0.0
+            coef[second], intercept[second] = model.coef_[0], model.intercept_[0]
+        else:
+            for k, code in enumerate(model.classes_):
+                j = codes.index(code)
+                coef[j], intercept[j] = model.coef_[k], model.intercept_[k]
         logger.info("%s fitted on %d rows, classes %s", head, known.sum(), list(model.classes_))
         return LinearHead(coef, intercept, multiclass=True)
 
@@ -367,6 +373,8 @@ class TfidfClassifier:
             state = joblib.load(path / WEIGHTS_FILE)
         except FileNotFoundError as exc:
             raise ConfigError(f"{path}: {WEIGHTS_FILE} is missing; the model directory is incomplete") from exc
+        except Exception as exc:  # joblib raises whatever unpickling a damaged file raises
+            raise ConfigError(f"{path / WEIGHTS_FILE}: unreadable model weights ({exc}); re-train the model") from exc
         params = meta.get("parameters", {})
         model = cls(
             model_taxonomy(meta),

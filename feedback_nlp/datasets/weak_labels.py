@@ -72,8 +72,9 @@ ASPECT_RULES: dict[str, str] = {
 }
 
 #: A mention preceded by one of these within a few characters is negated ("没有异响", "不是屏幕的问题").
+# 非常 ("very") and 无故 ("for no reason") are not negations.
 _NEGATION_BEFORE = re.compile(
-    r"(?:没有|没|无|不是|并非|并没有|未见|未发现|不存在|不会|也不|非)[^，。！？,.!?；;]{0,3}$"
+    r"(?:没有|没|无(?!故|论|比)|不是|并非|并没有|未见|未发现|不存在|不会|也不|非(?!常))[^，。！？,.!?；;]{0,3}$"
 )
 # Terms that already carry their negation (不制冷) must not be suppressed by it.
 _NEGATIVE_FORM = re.compile(r"^(?:不|无|没)")
@@ -116,8 +117,8 @@ def _specific_function(text: str) -> bool:
 
 
 def rule_aspects(text: str) -> list[str]:
-    """Aspect codes the rules find in ``text`` (any polarity)."""
-    return [code for code, pattern in _ASPECT_RE.items() if _first_affirmed(pattern, text) is not None]
+    """Aspect codes the rules find in ``text``, whatever the polarity ("没有回访" is still communication)."""
+    return [code for code, pattern in _ASPECT_RE.items() if pattern.search(text)]
 
 
 def rule_labels(texts: Iterable[str]) -> tuple[list[list[str]], list[list[str]]]:

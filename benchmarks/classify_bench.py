@@ -1,0 +1,94 @@
+"""Throughput of ``classify`` (normalisation + jieba + features + model + keywords).
+
+    .venv/bin/python benchmarks/classify_bench.py [--model models/baseline/v1] [--n 20000] [--workers 1 2]
+
+Texts are real reviews (waimai_10k and online_shopping_10_cats, from --public-dir) cut
+to 40 characters, or generated demo texts when the public data is absent. Prints one
+row per (batch size, workers) with texts/s and the peak RSS of the main process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import jieba
+
+from feedback_nlp.classifiers.artifacts import load_classifier, resolve_model
+from feedback_nlp.classify import Classification
+from feedback_nlp.text import Segmenter
+
+_JOB: Classification | None = None
+
+
+def _init(model_path: str) -> None:
+    global _JOB
+    segmenter = Segmenter()
+    _JOB = Classification(load_classifier(model_path, segmenter=segmenter), segmenter)
+
+
+def _classify(texts: list[str]) -> int:
+    assert _JOB is not None
+    return len(_JOB.classify(texts))
+
+
+def texts_40(public_dir: Path, n: int) -> tuple[list[str], str]:
+    try:
+        import pandas as pd
+
+        frames = [
+            pd.read_csv(public_dir / f)["review"] for f in ("waimai_10k.csv.gz", "online_shopping_10_cats.csv.gz")
+        ]
+        texts = [t[:40] for t in pd.concat(frames).dropna().astype(str) if len(t) >= 20]
+        source = "real reviews"
+    except FileNotFoundError:
+        from feedback_nlp.datasets.corpus import demo_corpus
+
+        texts = [t[:40] for t in demo_corpus(n, seed=9)["text"]]
+        source = "demo texts"
+    texts = (texts * (n // max(len(texts), 1) + 1))[:n]
+    return texts, source
+
+
+def run(model_path: Path, texts: list[str], batch: int, workers: int) -> float:
+    batches = [texts[i : i + batch] for i in range(0, len(texts), batch)]
+    if workers == 1:
+        _init(str(model_path))
+        _classify(batches[0])  # warm-up
+        start = time.perf_counter()
+        done = sum(_classify(b) for b in batches)
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init, initargs=(str(model_path),)) as pool:
+            list(pool.map(_classify, batches[:workers]))  # warm-up: every worker loads its model
+            start = time.perf_counter()
+            done = sum(pool.map(_classify, batches))
+    return done / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="model directory or NAME[@VERSION] (default: newest)")
+    parser.add_argument("--model-dir", type=Path, default=Path("models"))
+    parser.add_argument("--public-dir", type=Path, default=Path("../shared/data/public"))
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, nargs="+", default=[1000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    jieba.setLogLevel(logging.INFO)
+    model_path = resolve_model(args.model, args.model_dir)
+    texts, source = texts_40(args.public_dir, args.n)
+    print(f"model {model_path}, {len(texts)} {source} of <= 40 characters\n")
+    print(f"{'batch':>6} {'workers':>7} {'texts/s':>9} {'peak RSS MiB':>13}")
+    for batch in args.batch:
+        for workers in args.workers:
+            rate = run(model_path, texts, batch, workers)
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{batch:>6} {workers:>7} {rate:>9,.0f} {rss:>13,.0f}")
+
+
+if __name__ == "__main__":
+    main()
