@@ -15,6 +15,7 @@ import logging
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +124,7 @@ def iter_input(path: str | Path, *, batch_size: int = 1000, text_column: str = "
         if suffix in {".jsonl", ".ndjson", ".json"}:
             chunks: Iterator[pd.DataFrame] = pd.read_json(path, lines=True, chunksize=batch_size, dtype=False)
         elif suffix in {".xlsx", ".xlsm"}:
-            frame = pd.read_excel(path, dtype=object)
-            chunks = (frame.iloc[i : i + batch_size] for i in range(0, len(frame), batch_size))
+            chunks = _xlsx_chunks(path, batch_size)
         else:
             chunks = pd.read_csv(
                 path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False, na_values=[""],
@@ -138,6 +138,29 @@ def iter_input(path: str | Path, *, batch_size: int = 1000, text_column: str = "
         raise InputFileError(f"{path}: cannot read: {exc}") from exc
 
 
+def _xlsx_chunks(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:
+    """The first sheet in batches, read row by row (openpyxl read-only: memory stays flat)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise InputFileError(f"{path}: the first sheet is empty")
+        columns = [str(c) if c is not None else f"column_{i + 1}" for i, c in enumerate(header)]
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(tuple(row[: len(columns)]) + (None,) * (len(columns) - len(row)))
+            if len(batch) == batch_size:
+                yield pd.DataFrame(batch, columns=columns, dtype=object)
+                batch = []
+        if batch:
+            yield pd.DataFrame(batch, columns=columns, dtype=object)
+    finally:
+        book.close()
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
@@ -145,7 +168,7 @@ def _jsonable(value: Any) -> Any:
         return None
     if value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, pd.Timestamp | datetime | date):
         return value.isoformat()
     return value
 

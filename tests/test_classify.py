@@ -212,3 +212,14 @@ def test_iter_input_missing_file(tmp_path: Path) -> None:
 def test_classify_file_missing_input_is_an_input_file_error(job: Classification, tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="no such file"):
         classify_file(job, tmp_path / "nope.csv", tmp_path / "out.jsonl", progress=False)
+
+
+def test_worker_processes_give_the_same_lines_in_the_same_order(job: Classification, tmp_path: Path) -> None:
+    ids = [f"{i:03d}" for i in range(len(INPUT_TEXTS))]
+    path = tmp_path / "in.csv"
+    pd.DataFrame({"id": ids, "text": INPUT_TEXTS}).to_csv(path, index=False)
+    serial, parallel = tmp_path / "serial.jsonl", tmp_path / "parallel.jsonl"
+    classify_file(job, path, serial, batch_size=1, progress=False)
+    counts = classify_file(job, path, parallel, batch_size=1, progress=False, workers=2)
+    check_output(parallel, counts, ids)
+    assert read_jsonl(parallel) == read_jsonl(serial)

@@ -45,6 +45,7 @@ class BaselineArguments:
     max_char_features: int = field(default=300_000, metadata={"help": "Character 1-3-gram vocabulary size."})
     max_word_features: int = field(default=200_000, metadata={"help": "jieba word uni/bigram vocabulary size."})
     min_df: int = field(default=2, metadata={"help": "Ignore n-grams in fewer texts than this."})
+    max_iter: int = field(default=300, metadata={"help": "Solver iterations of each logistic regression."})
 
 
 @dataclass
@@ -66,7 +67,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out, version = output_dir(out_args.model_dir, out_args.name, out_args.version, overwrite=out_args.overwrite)
     model = TfidfClassifier(
         taxonomy, name=out_args.name, version=version, C=model_args.C, max_char_features=model_args.max_char_features,
-        max_word_features=model_args.max_word_features, min_df=model_args.min_df, random_state=out_args.seed,
+        max_word_features=model_args.max_word_features, min_df=model_args.min_df, max_iter=model_args.max_iter,
+        random_state=out_args.seed,
     )  # fmt: skip
     train, valid = data.sets["train"], data.sets["valid"]
     logger.info("training on %d texts, tuning thresholds on %d", len(train), len(valid))

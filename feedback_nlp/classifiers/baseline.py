@@ -112,6 +112,7 @@ class TfidfClassifier:
         max_word_features: int = 200_000,
         min_df: int = 2,
         C: float = 8.0,
+        max_iter: int = 300,
         validation_fraction: float = 0.15,
         random_state: int = 0,
         segmenter: Segmenter | None = None,
@@ -124,6 +125,7 @@ class TfidfClassifier:
         self.max_word_features = max_word_features
         self.min_df = min_df
         self.C = C
+        self.max_iter = max_iter
         self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.segmenter = segmenter
@@ -226,7 +228,10 @@ class TfidfClassifier:
 
     def _logistic(self, multiclass: bool) -> LogisticRegression:
         return LogisticRegression(
-            C=self.C, solver="lbfgs" if multiclass else "liblinear", max_iter=300, random_state=self.random_state
+            C=self.C,
+            solver="lbfgs" if multiclass else "liblinear",
+            max_iter=self.max_iter,
+            random_state=self.random_state,
         )
 
     def _fit_head(self, head: str, features: sp.csr_matrix, y: pd.DataFrame, weights: np.ndarray) -> None:
@@ -340,6 +345,7 @@ class TfidfClassifier:
                 "max_word_features": self.max_word_features,
                 "min_df": self.min_df,
                 "C": self.C,
+                "max_iter": self.max_iter,
                 "validation_fraction": self.validation_fraction,
                 "random_state": self.random_state,
             },

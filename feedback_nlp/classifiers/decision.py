@@ -56,19 +56,22 @@ def decide_multilabel(
     included) a text where nothing passes gets its most probable label.
     """
     codes = list(codes)
-    none_j = codes.index(none_code) if none_code is not None else -1
     passed = proba >= thresholds[None, :]
-    out: list[list[str]] = []
-    for i in range(proba.shape[0]):
-        row = proba[i]
-        chosen = np.flatnonzero(passed[i])
-        if none_j >= 0 and len(chosen) > 1:
-            chosen = chosen[chosen != none_j]
-        if len(chosen) == 0 and at_least_one:
-            chosen = np.array([int(np.argmax(row))])
-        order = chosen[np.argsort(-row[chosen], kind="stable")]
-        out.append([codes[j] for j in order])
-    return out
+    if none_code is not None:
+        none_j = codes.index(none_code)
+        others = passed.copy()
+        others[:, none_j] = False
+        passed[others.any(axis=1), none_j] = False
+    order = np.argsort(-proba, axis=1, kind="stable")
+    if at_least_one:
+        empty = ~passed.any(axis=1)
+        passed[empty, order[empty, 0]] = True
+    passed_in_order = np.take_along_axis(passed, order, axis=1)
+    # Vectorised above, plain lists below: per-row numpy calls would cost more than the model.
+    return [
+        [codes[j] for j, keep in zip(row_order, row_passed, strict=True) if keep]
+        for row_order, row_passed in zip(order.tolist(), passed_in_order.tolist(), strict=True)
+    ]
 
 
 def choose_primary(
@@ -83,11 +86,13 @@ def choose_primary(
     fault type is primary.
     """
     index = {code: j for j, code in enumerate(codes)}
-    scores = primary_proba if primary_proba is not None else fault_proba
+    scores = (primary_proba if primary_proba is not None else fault_proba).tolist()
+    fallback = fault_proba.tolist()
     out = []
     for i, chosen in enumerate(fault_types):
+        row, tie = scores[i], fallback[i]
         if not chosen:
-            out.append(codes[int(np.argmax(fault_proba[i]))])
+            out.append(codes[max(range(len(codes)), key=tie.__getitem__)])
             continue
-        out.append(max(chosen, key=lambda c: (scores[i, index[c]], fault_proba[i, index[c]])))
+        out.append(max(chosen, key=lambda c: (row[index[c]], tie[index[c]])))
     return out
