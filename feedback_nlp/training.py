@@ -148,6 +148,10 @@ class DataArguments:
         metadata={"help": "Hand-labelled real-text gold set (ids into public_dir); never trained on."},
     )
     n_demo: int = dataclasses.field(default=40_000, metadata={"help": "Generated demo texts in the default corpus."})
+    real_none_ratio: float = dataclasses.field(
+        default=1.0,
+        metadata={"help": "Default corpus: real rows keep the fault label 'none' up to this × real rows with a fault."},
+    )
 
 
 @dataclasses.dataclass
@@ -199,7 +203,9 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
             notes.append(
                 f"public data not found at {args.public_dir}: demo text only (not a model to trust on real text)"
             )
-        corpus = build_default_corpus(public_dir, n_demo=args.n_demo, seed=seed, gold_path=gold_file)
+        corpus = build_default_corpus(
+            public_dir, n_demo=args.n_demo, seed=seed, gold_path=gold_file, real_none_ratio=args.real_none_ratio
+        )
         for split in ("train", "valid"):
             sets[split] = corpus[corpus["split"] == split].drop(columns=["split"]).reset_index(drop=True)
         test = corpus[corpus["split"] == "test"].drop(columns=["split"])

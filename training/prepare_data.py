@@ -39,6 +39,7 @@ class PrepareArguments:
     public_dir: Path = field(default=DataArguments.public_dir, metadata={"help": "Public labelled data folder."})
     gold_file: Path = field(default=DataArguments.gold_file, metadata={"help": "Gold ids to hold out."})
     n_demo: int = field(default=DataArguments.n_demo, metadata={"help": "Demo texts (default preset)."})
+    real_none_ratio: float = field(default=DataArguments.real_none_ratio, metadata={"help": "See train_baseline."})
     seed: int = field(default=0, metadata={"help": "Random seed of the demo text."})
 
 
@@ -47,7 +48,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     (args,) = parse_args(argv, PrepareArguments, description=__doc__.splitlines()[0])
     taxonomy = None
     if args.preset == "default":
-        corpus = build_default_corpus(args.public_dir, n_demo=args.n_demo, seed=args.seed, gold_path=args.gold_file)
+        corpus = build_default_corpus(
+            args.public_dir, n_demo=args.n_demo, seed=args.seed, gold_path=args.gold_file,
+            real_none_ratio=args.real_none_ratio,
+        )  # fmt: skip
         print(corpus_summary(corpus).to_string())
     elif args.preset == "chezhi-letters":
         corpus, taxonomy = public.car_letters_corpus(args.public_dir), public.car_letter_taxonomy()

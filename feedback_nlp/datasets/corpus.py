@@ -53,6 +53,31 @@ def demo_corpus(n: int, *, seed: int = 0) -> pd.DataFrame:
     return coerce_labelled(frame)
 
 
+def balance_real_none(corpus: pd.DataFrame, *, ratio: float, seed: int = 0) -> pd.DataFrame:
+    """Keep the ``none`` fault label on at most ``ratio`` × (real rows with a fault) real rows.
+
+    The rules label every positive review and every review of a product that cannot
+    have a fault (books, fruit, hotels…) ``none`` — tens of thousands of rows against a
+    few thousand real rows with a fault — which teaches the fault head that real
+    customer wording means "no fault". The surplus rows keep their sentiment and
+    aspect labels; only their fault label becomes unknown.
+    """
+    real = corpus["dataset"] != "demo"
+    is_none = corpus["fault_types"].map(lambda v: v == ["none"])
+    has_fault = corpus["fault_types"].map(lambda v: v is not None and v != ["none"])
+    budget = int(ratio * (real & has_fault).sum())
+    candidates = corpus.index[real & is_none]
+    if len(candidates) <= budget:
+        return corpus
+    rng = np.random.default_rng(seed)
+    drop = rng.choice(candidates, size=len(candidates) - budget, replace=False)
+    corpus = corpus.copy()
+    corpus.loc[drop, ["fault_types", "primary_fault"]] = None
+    corpus["fault_types"] = corpus["fault_types"].astype(object)
+    logger.info("fault label 'none' kept on %d of %d real rows", budget, len(candidates))
+    return corpus
+
+
 def build_default_corpus(
     public_dir: str | Path | None,
     *,
@@ -60,11 +85,14 @@ def build_default_corpus(
     seed: int = 0,
     gold_path: str | Path | None = None,
     include: Iterable[str] | None = None,
+    real_none_ratio: float | None = 1.0,
 ) -> pd.DataFrame:
     """The labelled corpus for the default taxonomy, with a ``split`` column.
 
     ``public_dir`` may be ``None`` (demo text only — enough to start a demo, not a
     model to trust on real text). ``include`` restricts the real sources by name.
+    ``real_none_ratio`` caps the real ``none`` fault labels (:func:`balance_real_none`;
+    ``None`` keeps them all).
     """
     parts = [demo_corpus(n_demo, seed=seed)] if n_demo else []
     excluded: set[str] = set()
@@ -92,6 +120,8 @@ def build_default_corpus(
     keep = ~key.isin(excluded) & ~key.duplicated() & key.str.len().gt(0)
     logger.info("corpus: %d rows, %d held back (gold/test overlap or duplicates)", keep.sum(), (~keep).sum())
     corpus = corpus[keep].reset_index(drop=True)
+    if real_none_ratio is not None:
+        corpus = balance_real_none(corpus, ratio=real_none_ratio, seed=seed)
     corpus["split"] = corpus["text"].map(split_of)
     return corpus
 
