@@ -209,11 +209,14 @@ def classify(
     workers: int = typer.Option(1, min=1, help="Worker processes (jieba is single-threaded; 2 on a 2-core machine)."),
 ) -> None:
     """Classify every text of a file: fault types, primary fault, sentiment, aspects, scores, tokens, keywords."""
+    import jieba
+
     from feedback_nlp.classifiers.artifacts import load_classifier
     from feedback_nlp.classifiers.registry import resolve_active
     from feedback_nlp.classify import Classification, classify_file
     from feedback_nlp.text import Segmenter
 
+    jieba.setLogLevel(logging.INFO)  # jieba's own handler prints its dictionary build at DEBUG
     settings = get_settings()
     try:
         store = _open_store_if_any(settings)

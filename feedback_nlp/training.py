@@ -274,5 +274,17 @@ def load_script(path: str | Path) -> types.ModuleType:
     return module
 
 
+def setup_logging(level: int = logging.INFO) -> None:
+    """Log configuration of the training scripts (an entry point's job, not the library's).
+
+    jieba attaches its own DEBUG handler at import; its "Building prefix dict" lines
+    are noise in a training log.
+    """
+    import jieba
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    jieba.setLogLevel(logging.INFO)
+
+
 def provenance() -> dict[str, Any]:
     return {"git_commit": git_commit(Path(__file__).parent)}

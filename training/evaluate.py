@@ -14,7 +14,6 @@ confusion matrices; writes them to ``--out`` (default: ``<model>/eval_<data name
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from feedback_nlp.classifiers.artifacts import load_classifier, resolve_model
 from feedback_nlp.datasets.public import load_gold
 from feedback_nlp.labels import read_labelled, validate_labelled
-from feedback_nlp.training import DataArguments, evaluate_model, parse_args
+from feedback_nlp.training import DataArguments, evaluate_model, parse_args, setup_logging
 
 
 @dataclass
@@ -36,7 +35,7 @@ class EvaluateArguments:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     (args,) = parse_args(argv, EvaluateArguments, description=__doc__.splitlines()[0])
     path = resolve_model(args.model, args.model_dir)
     model = load_classifier(path)

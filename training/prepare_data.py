@@ -18,7 +18,6 @@ repository; the output folder holds derived training files for your machine only
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import yaml
 
 from feedback_nlp.datasets import public
 from feedback_nlp.datasets.corpus import build_default_corpus, corpus_summary
-from feedback_nlp.training import DataArguments, parse_args, write_splits
+from feedback_nlp.training import DataArguments, parse_args, setup_logging, write_splits
 
 PRESETS = ("default", "chezhi-letters", "chnsenticorp")
 
@@ -44,7 +43,7 @@ class PrepareArguments:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     (args,) = parse_args(argv, PrepareArguments, description=__doc__.splitlines()[0])
     taxonomy = None
     if args.preset == "default":

@@ -33,6 +33,7 @@ from feedback_nlp.training import (
     output_dir,
     parse_args,
     provenance,
+    setup_logging,
     write_results,
 )
 
@@ -58,7 +59,7 @@ class OutputArguments:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     data_args, model_args, out_args = parse_args(
         argv, DataArguments, BaselineArguments, OutputArguments, description=__doc__.splitlines()[0]
     )

@@ -229,6 +229,7 @@ class Segmenter:
             text_settings.user_dict_paths,
             stopwords_paths=text_settings.stopwords_paths,
             cache_dir=text_settings.jieba_cache_dir,
+            hmm=text_settings.hmm,
         )
 
     @property
