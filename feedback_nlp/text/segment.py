@@ -27,7 +27,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -175,6 +175,14 @@ class _Loaded:
     tfidf: TFIDF
     stopwords: frozenset[str]
     domain_words: frozenset[str]
+    # Per-word memo of content_tokens / keywords_from_tokens decisions (words repeat a
+    # lot; a dict lookup is cheaper than regexes). Filled lazily, bounded, per load.
+    is_content: dict[str, bool] = field(default_factory=dict)
+    keyword_idf: dict[str, float | None] = field(default_factory=dict)
+
+
+#: Words remembered per memo above; beyond it decisions are recomputed, not stored.
+_MEMO_LIMIT: Final[int] = 500_000
 
 
 def _check_text(text: object, method: str) -> None:
@@ -280,13 +288,20 @@ class Segmenter:
 
     def content_tokens(self, tokens: Iterable[str]) -> list[str]:
         """The content tokens of an existing :meth:`cut`, so a text is segmented once."""
-        stopwords = self._loaded.stopwords
-        return [
-            word
-            for word in tokens
-            if _CONTENT_RE.search(word)
-            and (word in NEGATION_WORDS or (word.lower() if word.isascii() else word) not in stopwords)
-        ]
+        loaded = self._loaded
+        memo = loaded.is_content
+        out = []
+        for word in tokens:
+            keep = memo.get(word)
+            if keep is None:
+                keep = bool(_CONTENT_RE.search(word)) and (
+                    word in NEGATION_WORDS or (word.lower() if word.isascii() else word) not in loaded.stopwords
+                )
+                if len(memo) < _MEMO_LIMIT:
+                    memo[word] = keep
+            if keep:
+                out.append(word)
+        return out
 
     def keywords_from_tokens(self, tokens: Sequence[str], top_k: int = 5) -> list[str]:
         """:meth:`keywords` computed from tokens already segmented (no second jieba pass).
@@ -295,17 +310,20 @@ class Segmenter:
         the IDF table (dictionary words boosted), stopwords and non-keywords left out.
         """
         loaded = self._loaded
-        tfidf = loaded.tfidf
+        memo = loaded.keyword_idf
         counts: dict[str, int] = {}
         for word in tokens:
-            if len(word.strip()) < 2 or word.lower() in tfidf.stop_words:
-                continue
             counts[word] = counts.get(word, 0) + 1
-        weights = [
-            (word, count * tfidf.idf_freq.get(word, tfidf.median_idf))
-            for word, count in counts.items()
-            if _is_keyword(word, loaded.domain_words)
-        ]
+        weights = []
+        for word, count in counts.items():
+            if word in memo:
+                idf = memo[word]
+            else:
+                idf = _keyword_idf(loaded, word)
+                if len(memo) < _MEMO_LIMIT:
+                    memo[word] = idf
+            if idf is not None:
+                weights.append((word, count * idf))
         weights.sort(key=lambda item: (-item[1], item[0]))
         return [word for word, _ in weights[:top_k]]
 
@@ -425,6 +443,14 @@ def _pos_tokenizer(tokenizer: jieba.Tokenizer, word_tags: dict[str, str]) -> Any
     # write to shared state that is not thread-safe.
     pos_tokenizer.makesure_userdict_loaded()
     return pos_tokenizer
+
+
+def _keyword_idf(loaded: _Loaded, word: str) -> float | None:
+    """The IDF a keyword gets, or ``None`` when ``word`` is never a keyword."""
+    tfidf = loaded.tfidf
+    if len(word.strip()) < 2 or word.lower() in tfidf.stop_words or not _is_keyword(word, loaded.domain_words):
+        return None
+    return tfidf.idf_freq.get(word, tfidf.median_idf)
 
 
 def _is_keyword(word: str, domain_words: frozenset[str]) -> bool:
