@@ -191,17 +191,13 @@ def resolve_model(ref: str | Path | None, model_dir: str | Path, *, active: str 
 
 def load_classifier(path: str | Path, **kwargs: Any):  # noqa: ANN201 - returns a Classifier
     """Load any model directory; its ``kind`` picks the class."""
-    from feedback_nlp.classifiers.baseline import TfidfClassifier
-
-    kinds: dict[str, Any] = {TfidfClassifier.kind: TfidfClassifier}
-    try:
-        from feedback_nlp.classifiers.transformer import TransformerClassifier  # issue 4; optional until then
-
-        kinds[TransformerClassifier.kind] = TransformerClassifier
-    except ImportError:
-        pass
     metadata = read_metadata(path)
-    cls = kinds.get(metadata["kind"])
-    if cls is None:
-        raise ConfigError(f"{path}: unknown model kind {metadata['kind']!r} (known: {', '.join(kinds)})")
+    kind = metadata["kind"]
+    # Imported on demand: torch loads only when a transformer model is actually used.
+    if kind == "tfidf-linear":
+        from feedback_nlp.classifiers.baseline import TfidfClassifier as cls
+    elif kind == "transformer":
+        from feedback_nlp.classifiers.transformer import TransformerClassifier as cls
+    else:
+        raise ConfigError(f"{path}: unknown model kind {kind!r} (known: tfidf-linear, transformer)")
     return cls.load(path, **kwargs)

@@ -1,0 +1,390 @@
+"""The fine-tuned transformer: one encoder, multi-task heads, the same contract as the baseline.
+
+Training is CPU-friendly by design: texts are tokenised once, batches are built from
+length-sorted buckets (little padding) and padded per batch, the word-embedding
+matrix can be frozen (most of a multilingual model's parameters), the encoder can be
+truncated to its first layers, and a step budget caps the run. Validation runs after
+every epoch; the best epoch by validation loss is kept (early stopping with
+``patience``), and per-label thresholds are then tuned on the validation split.
+
+Artifact: ``encoder/`` (a Hugging Face model directory with its tokenizer),
+``heads.safetensors`` and ``metadata.json``. torch and transformers are imported
+here only, never by ``import feedback_nlp``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from feedback_nlp.classifiers.artifacts import library_versions, model_taxonomy, now_iso, read_metadata, write_metadata
+from feedback_nlp.classifiers.base import PRIMARY, decide
+from feedback_nlp.classifiers.decision import DEFAULT_THRESHOLD, tune_thresholds
+from feedback_nlp.errors import ConfigError
+from feedback_nlp.labels import coerce_labelled, multi_hot
+from feedback_nlp.taxonomy import HEADS, MULTI_LABEL_HEADS, Taxonomy
+from feedback_nlp.text import normalise
+from feedback_nlp.transformer.multitask import MultiTaskModel, multitask_loss, probabilities
+
+logger = logging.getLogger(__name__)
+
+ENCODER_DIR = "encoder"
+HEADS_FILE = "heads.safetensors"
+
+
+@dataclass
+class FinetuneConfig:
+    """Fine-tuning hyperparameters (stored in the model's metadata)."""
+
+    max_length: int = field(default=64, metadata={"help": "Tokens per text; longer texts are cut."})
+    batch_size: int = field(default=32, metadata={"help": "Training batch size."})
+    eval_batch_size: int = field(default=128, metadata={"help": "Batch size for validation and prediction."})
+    epochs: int = field(default=3, metadata={"help": "Passes over the training data (at most)."})
+    max_steps: int | None = field(default=None, metadata={"help": "Stop after this many optimiser steps."})
+    learning_rate: float = field(default=5e-5, metadata={"help": "Learning rate of the encoder."})
+    head_learning_rate: float = field(default=1e-3, metadata={"help": "Learning rate of the heads."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
+    warmup_ratio: float = field(default=0.06, metadata={"help": "Share of steps with a linear warm-up."})
+    patience: int = field(default=1, metadata={"help": "Epochs without a better validation loss before stopping."})
+    freeze_embeddings: bool = field(default=True, metadata={"help": "Do not train the word-embedding matrix."})
+    n_layers: int | None = field(default=None, metadata={"help": "Keep only the first N encoder layers."})
+    dropout: float = field(default=0.1, metadata={"help": "Dropout before each head."})
+    num_threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: torch's)."})
+    random_state: int = field(default=0, metadata={"help": "Seed of initialisation and batch order."})
+
+
+def _head_sizes(taxonomy: Taxonomy, with_primary: bool) -> dict[str, int]:
+    sizes = {head: len(taxonomy.head(head)) for head in HEADS if len(taxonomy.head(head))}
+    if with_primary and len(taxonomy.fault_types):
+        sizes[PRIMARY] = len(taxonomy.fault_types)
+    return sizes
+
+
+def _targets(y: pd.DataFrame, taxonomy: Taxonomy, heads: Sequence[str]) -> dict[str, torch.Tensor]:
+    """Per-head target tensors; unknown rows are ``-1`` rows (multi-label) or ``-100``."""
+    out: dict[str, torch.Tensor] = {}
+    for head in heads:
+        column = "primary_fault" if head == PRIMARY else head
+        codes = taxonomy.fault_types.codes if head == PRIMARY else taxonomy.head(head).codes
+        if head in MULTI_LABEL_HEADS:
+            known, matrix = multi_hot(y[column].tolist(), codes)
+            target = torch.tensor(matrix, dtype=torch.float32)
+            target[torch.from_numpy(~known)] = -1.0
+        else:
+            index = {code: j for j, code in enumerate(codes)}
+            target = torch.tensor([index.get(v, -100) if v is not None else -100 for v in y[column]], dtype=torch.long)
+        out[head] = target
+    return out
+
+
+class TransformerClassifier:
+    """A fine-tuned encoder with multi-task heads; scikit-learn-style like the baseline."""
+
+    kind = "transformer"
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy | None = None,
+        *,
+        base_model: str | Path | None = None,
+        name: str = "transformer",
+        version: str = "v1",
+        config: FinetuneConfig | None = None,
+        segmenter: Any = None,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.base_model = base_model
+        self.name = name
+        self.version = version
+        self.config = config or FinetuneConfig()
+        self.segmenter = segmenter  # unused: the model has its own tokenizer; kept for a uniform load()
+
+    # -- encoding -------------------------------------------------------------------------
+    def _encode(self, texts: Sequence[str]) -> list[list[int]]:
+        normalised = [normalise(str(t)) for t in texts]
+        encoded = self.tokenizer_(normalised, truncation=True, max_length=self.config.max_length)
+        return encoded["input_ids"]
+
+    def _pad(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        width = max(len(r) for r in rows)
+        pad = self.tokenizer_.pad_token_id or 0
+        ids = torch.full((len(rows), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+            mask[i, : len(row)] = 1
+        return ids, mask
+
+    def _batches(self, lengths: Sequence[int], size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+        """Index batches of similar length; shuffled batch order when ``rng`` is given."""
+        order = np.argsort(np.asarray(lengths), kind="stable")
+        if rng is not None:  # shuffle within small windows so equal lengths are not always together
+            order = np.concatenate(
+                [rng.permutation(chunk) for chunk in np.array_split(order, max(1, len(order) // (size * 50)))]
+            )
+            order = order[np.argsort(np.asarray(lengths)[order], kind="stable")]
+        batches = [order[i : i + size] for i in range(0, len(order), size)]
+        if rng is not None:
+            rng.shuffle(batches)
+        return batches
+
+    # -- fit --------------------------------------------------------------------------------
+    def _build(self, with_primary: bool) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        if self.base_model is None:
+            raise ConfigError("TransformerClassifier needs base_model: a local Hugging Face model directory")
+        base = Path(self.base_model)
+        if not (base / "config.json").exists():
+            raise ConfigError(f"{base} is not a model directory (no config.json); run training/prepare_base.py")
+        self.tokenizer_ = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        encoder = _load_encoder(AutoModel, base)
+        if self.config.n_layers is not None:
+            layers = encoder.encoder.layer
+            if not 1 <= self.config.n_layers <= len(layers):
+                raise ConfigError(f"n_layers must be between 1 and {len(layers)}, got {self.config.n_layers}")
+            encoder.encoder.layer = layers[: self.config.n_layers]
+            encoder.config.num_hidden_layers = self.config.n_layers
+        if self.config.freeze_embeddings:
+            encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+        self.model_ = MultiTaskModel(encoder, _head_sizes(self.taxonomy_, with_primary), dropout=self.config.dropout)
+
+    def fit(
+        self,
+        X: Sequence[str],
+        y: pd.DataFrame,
+        *,
+        X_valid: Sequence[str] | None = None,
+        y_valid: pd.DataFrame | None = None,
+    ) -> Self:
+        """Fine-tune on texts ``X`` with the labelled frame ``y`` (``None`` = unknown label).
+
+        Validation data is required: it drives early stopping and threshold tuning.
+        """
+        if X_valid is None or y_valid is None:
+            raise ConfigError("fine-tuning needs validation data (X_valid, y_valid)")
+        cfg = self.config
+        torch.manual_seed(cfg.random_state)
+        if cfg.num_threads:
+            torch.set_num_threads(cfg.num_threads)
+        rng = np.random.default_rng(cfg.random_state)
+        self.taxonomy_ = self.taxonomy or Taxonomy.default()
+        y = coerce_labelled(y).reset_index(drop=True)
+        y_valid = coerce_labelled(y_valid).reset_index(drop=True)
+        with_primary = bool(y["primary_fault"].notna().any()) and len(self.taxonomy_.fault_types) > 0
+        self._build(with_primary)
+        heads = list(self.model_.heads.keys())
+        train_ids, valid_ids = self._encode(X), self._encode(X_valid)
+        train_targets, valid_targets = _targets(y, self.taxonomy_, heads), _targets(y_valid, self.taxonomy_, heads)
+
+        model = self.model_
+        encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(
+            [
+                {"params": encoder_params, "lr": cfg.learning_rate},
+                {"params": list(model.heads.parameters()), "lr": cfg.head_learning_rate},
+            ],
+            weight_decay=cfg.weight_decay,
+        )
+        steps_per_epoch = math.ceil(len(train_ids) / cfg.batch_size)
+        total_steps = (
+            steps_per_epoch * cfg.epochs if cfg.max_steps is None else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
+        )
+        warmup = max(1, int(total_steps * cfg.warmup_ratio))
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer,
+            lambda step: min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup))),
+        )
+        lengths = [len(r) for r in train_ids]
+        best_loss, best_state, stale, step = math.inf, None, 0, 0
+        self.history_: list[dict[str, float]] = []
+        started = time.perf_counter()
+        for epoch in range(cfg.epochs):
+            model.train()
+            running, seen = 0.0, 0
+            bar = tqdm(
+                self._batches(lengths, cfg.batch_size, rng), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch"
+            )
+            for batch in bar:
+                if step >= total_steps:
+                    break
+                ids, mask = self._pad([train_ids[i] for i in batch])
+                index = torch.from_numpy(batch)
+                loss = multitask_loss(model(ids, mask), {h: t[index] for h, t in train_targets.items()})
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                step += 1
+                running += loss.item() * len(batch)
+                seen += len(batch)
+                bar.set_postfix(loss=f"{running / seen:.4f}")
+            bar.close()
+            valid_loss = self._loss(valid_ids, valid_targets)
+            record = {"epoch": epoch + 1, "step": step, "train_loss": running / max(seen, 1), "valid_loss": valid_loss}
+            self.history_.append(record)
+            logger.info("epoch %d: train loss %.4f, valid loss %.4f", epoch + 1, record["train_loss"], valid_loss)
+            if valid_loss < best_loss - 1e-4:
+                best_loss, best_state, stale = valid_loss, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+                if stale > cfg.patience - 1:
+                    logger.info("early stopping: no better validation loss for %d epoch(s)", stale)
+                    break
+            if step >= total_steps:
+                break
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        model.eval()
+        self.train_seconds_ = round(time.perf_counter() - started, 1)
+        self.n_train_ = {h: int(_known(t).sum()) for h, t in train_targets.items()}
+        self._tune(X_valid, y_valid)
+        return self
+
+    @torch.inference_mode()
+    def _loss(self, ids: list[list[int]], targets: dict[str, torch.Tensor]) -> float:
+        self.model_.eval()
+        total, n = 0.0, 0
+        for batch in self._batches([len(r) for r in ids], self.config.eval_batch_size, None):
+            tensor_ids, mask = self._pad([ids[i] for i in batch])
+            index = torch.from_numpy(batch)
+            total += float(
+                multitask_loss(self.model_(tensor_ids, mask), {h: t[index] for h, t in targets.items()})
+            ) * len(batch)
+            n += len(batch)
+        return total / max(n, 1)
+
+    def _tune(self, X_valid: Sequence[str], y_valid: pd.DataFrame) -> None:
+        proba = self.predict_proba(X_valid)
+        self.thresholds_: dict[str, np.ndarray] = {}
+        for head in ("fault_types", "aspects"):
+            codes = self.taxonomy_.head(head).codes
+            if head not in proba:
+                self.thresholds_[head] = np.full(len(codes), DEFAULT_THRESHOLD)
+                continue
+            known, truth = multi_hot(y_valid[head].tolist(), codes)
+            self.thresholds_[head] = tune_thresholds(truth[known], proba[head].to_numpy()[known])
+        self.n_valid_ = len(X_valid)
+
+    # -- predict ----------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise ConfigError(f"{type(self).__name__} is not fitted; call fit() or load()")
+
+    @torch.inference_mode()
+    def predict_proba(
+        self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """Scores per head; columns are the taxonomy's codes. ``tokens`` is ignored (own tokenizer)."""
+        self._check_fitted()
+        self.model_.eval()
+        heads = list(self.model_.heads.keys())
+        codes = {h: self.taxonomy_.fault_types.codes if h == PRIMARY else self.taxonomy_.head(h).codes for h in heads}
+        if len(X) == 0:
+            return {h: pd.DataFrame(columns=codes[h]) for h in heads}
+        ids = self._encode(X)
+        out = {h: np.zeros((len(ids), len(codes[h])), dtype=np.float32) for h in heads}
+        for batch in self._batches([len(r) for r in ids], self.config.eval_batch_size, None):
+            tensor_ids, mask = self._pad([ids[i] for i in batch])
+            for head, values in probabilities(self.model_(tensor_ids, mask)).items():
+                out[head][batch] = values.float().numpy()
+        return {h: pd.DataFrame(out[h], columns=codes[h]) for h in heads}
+
+    def predict(self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
+        """Labels per text: ``fault_types`` (list), ``primary_fault``, ``sentiment``, ``aspects`` (list)."""
+        return decide(self.predict_proba(X), self.thresholds_, self.taxonomy_)
+
+    # -- persistence ------------------------------------------------------------------------
+    def metadata(self, **extra: Any) -> dict[str, Any]:
+        self._check_fitted()
+        return {
+            "name": self.name,
+            "version": self.version,
+            "kind": self.kind,
+            "taxonomy": self.taxonomy_.to_dict(),
+            "labels": {head: self.taxonomy_.head(head).codes for head in self.taxonomy_.active_heads},
+            "thresholds": {head: [round(float(t), 4) for t in values] for head, values in self.thresholds_.items()},
+            "heads": {h: int(layer.out_features) for h, layer in self.model_.heads.items()},
+            "base_model": str(self.base_model),
+            "parameters": asdict(self.config),
+            "n_parameters": int(sum(p.numel() for p in self.model_.parameters())),
+            "n_train": getattr(self, "n_train_", {}),
+            "n_valid": getattr(self, "n_valid_", 0),
+            "history": getattr(self, "history_", []),
+            "train_seconds": getattr(self, "train_seconds_", None),
+            "library_versions": library_versions(),
+            "created_at": now_iso(),
+            **extra,
+        }
+
+    def save(self, path: str | Path, **metadata: Any) -> Path:
+        """Write ``encoder/`` (weights + tokenizer), ``heads.safetensors`` and ``metadata.json``."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model_.encoder.save_pretrained(path / ENCODER_DIR)
+        self.tokenizer_.save_pretrained(path / ENCODER_DIR)
+        save_file({k: v.contiguous() for k, v in self.model_.heads.state_dict().items()}, str(path / HEADS_FILE))
+        write_metadata(path, self.metadata(**metadata))
+        return path
+
+    @classmethod
+    def load(
+        cls, path: str | Path, *, segmenter: Any = None, quantize: bool = False, num_threads: int | None = None
+    ) -> Self:
+        """Load a directory written by :meth:`save`; ``quantize`` applies int8 dynamic quantisation."""
+        from transformers import AutoModel, AutoTokenizer
+
+        path = Path(path)
+        meta = read_metadata(path)
+        if meta["kind"] != cls.kind:
+            raise ConfigError(f"{path} holds a {meta['kind']!r} model, not {cls.kind!r}")
+        if not (path / ENCODER_DIR / "config.json").exists() or not (path / HEADS_FILE).exists():
+            raise ConfigError(f"{path}: {ENCODER_DIR}/ or {HEADS_FILE} is missing; the model directory is incomplete")
+        if num_threads:
+            torch.set_num_threads(num_threads)
+        params = {k: v for k, v in meta.get("parameters", {}).items() if k in FinetuneConfig.__dataclass_fields__}
+        model = cls(model_taxonomy(meta), base_model=meta.get("base_model"), name=meta["name"], version=meta["version"],
+                    config=FinetuneConfig(**params), segmenter=segmenter)  # fmt: skip
+        model.taxonomy_ = model.taxonomy
+        try:
+            model.tokenizer_ = AutoTokenizer.from_pretrained(path / ENCODER_DIR, local_files_only=True)
+            encoder = _load_encoder(AutoModel, path / ENCODER_DIR)
+            network = MultiTaskModel(encoder, meta["heads"], dropout=model.config.dropout)
+            network.heads.load_state_dict(load_file(str(path / HEADS_FILE)))
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:
+            raise ConfigError(f"{path}: cannot load the transformer model: {exc}") from exc
+        network.eval()
+        if quantize:
+            network = torch.ao.quantization.quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
+        model.model_ = network
+        model.thresholds_ = {h: np.asarray(v, dtype=float) for h, v in meta["thresholds"].items()}
+        model.n_train_ = meta.get("n_train", {})
+        model.n_valid_ = meta.get("n_valid", 0)
+        model.metadata_ = meta
+        return model
+
+
+def _load_encoder(auto_model: Any, path: Path) -> torch.nn.Module:
+    """The encoder without BERT's pooler: texts are mean-pooled, the pooler would be dead weight."""
+    try:
+        return auto_model.from_pretrained(path, local_files_only=True, add_pooling_layer=False)
+    except TypeError:  # an architecture without that option
+        return auto_model.from_pretrained(path, local_files_only=True)
+
+
+def _known(target: torch.Tensor) -> torch.Tensor:
+    return target[:, 0] >= 0 if target.dim() == 2 else target != -100

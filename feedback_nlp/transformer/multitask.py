@@ -1,0 +1,75 @@
+"""One encoder, one linear head per label head, trained together.
+
+The encoder is any Hugging Face encoder (the converted multilingual-e5-small by
+default, or a local ``bert-base-chinese``/MacBERT directory). Texts are represented by
+the attention-masked mean of the last hidden states — the pooling e5 was trained
+with — and each head is a dropout + linear layer on top:
+
+- ``fault_types`` and ``aspects``: multi-label, sigmoid, binary cross-entropy;
+- ``primary_fault`` and ``sentiment``: single-label, softmax, cross-entropy.
+
+Rows may leave heads unknown: their loss is masked out, so one batch can mix a
+sentiment-only review with a fully labelled complaint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+from torch import nn
+
+#: Heads whose loss is binary cross-entropy over independent labels.
+MULTI_LABEL = frozenset({"fault_types", "aspects"})
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+
+class MultiTaskModel(nn.Module):
+    """``encoder`` + ``{head: Linear(hidden, n_labels)}`` for every head with labels."""
+
+    def __init__(self, encoder: nn.Module, head_sizes: Mapping[str, int], *, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.encoder = encoder
+        hidden = int(encoder.config.hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.heads = nn.ModuleDict({head: nn.Linear(hidden, n) for head, n in head_sizes.items() if n > 0})
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        pooled = self.dropout(mean_pool(hidden, attention_mask))
+        return {head: layer(pooled) for head, layer in self.heads.items()}
+
+
+def multitask_loss(
+    logits: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], weights: Mapping[str, float] | None = None
+) -> torch.Tensor:
+    """Sum of the heads' mean losses over the rows that label them.
+
+    ``targets[head]`` is a float multi-hot matrix with a row of ``-1`` for unknown rows
+    (multi-label heads), or a long vector with ``-100`` for unknown rows (single-label).
+    """
+    total = next(iter(logits.values())).new_zeros(())
+    for head, logit in logits.items():
+        target = targets.get(head)
+        if target is None:
+            continue
+        weight = 1.0 if weights is None else weights.get(head, 1.0)
+        if head in MULTI_LABEL:
+            known = target[:, 0] >= 0
+            if known.any():
+                total = total + weight * nn.functional.binary_cross_entropy_with_logits(logit[known], target[known])
+        else:
+            if (target != -100).any():
+                total = total + weight * nn.functional.cross_entropy(logit, target, ignore_index=-100)
+    return total
+
+
+def probabilities(logits: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {
+        head: torch.sigmoid(logit) if head in MULTI_LABEL else torch.softmax(logit, dim=-1)
+        for head, logit in logits.items()
+    }

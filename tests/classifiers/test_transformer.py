@@ -1,0 +1,104 @@
+"""The fine-tuning path end to end on a tiny random BERT (seconds, not minutes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from feedback_nlp.classifiers.artifacts import load_classifier, read_metadata
+from feedback_nlp.classifiers.base import Classifier
+from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
+from feedback_nlp.datasets.corpus import demo_corpus
+from feedback_nlp.errors import ConfigError
+from feedback_nlp.training import evaluate_model
+from feedback_nlp.transformer.tiny import make_tiny_base
+
+pytestmark = pytest.mark.slow
+# One thread: torch's default (all cores) oversubscribes a CI box running other work.
+FAST = dict(
+    epochs=3, batch_size=32, learning_rate=2e-3, head_learning_rate=5e-3, freeze_embeddings=False, num_threads=1
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return demo_corpus(900, seed=11), demo_corpus(200, seed=12), demo_corpus(200, seed=13)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory, data) -> Path:
+    train, valid, test = data
+    texts = [*train["text"], *valid["text"], *test["text"]]
+    return make_tiny_base(tmp_path_factory.mktemp("tiny-base"), texts)
+
+
+@pytest.fixture(scope="module")
+def model(base: Path, data) -> TransformerClassifier:
+    train, valid, _ = data
+    classifier = TransformerClassifier(base_model=base, name="tiny", config=FinetuneConfig(**FAST))
+    return classifier.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
+
+
+def test_fine_tuning_learns_and_keeps_the_contract(model: TransformerClassifier, data) -> None:
+    _, _, test = data
+    assert isinstance(model, Classifier)
+    losses = [h["valid_loss"] for h in model.history_]
+    assert losses[-1] < losses[0]  # it learned something
+    summary = evaluate_model(model, test).summary()
+    assert summary["sentiment_accuracy"] > 0.7
+    predicted = model.predict(test["text"].tolist()[:30])
+    assert list(predicted.columns) == ["fault_types", "primary_fault", "sentiment", "aspects"]
+    for faults, primary in zip(predicted["fault_types"], predicted["primary_fault"], strict=True):
+        assert faults and primary in faults
+        assert "none" not in faults or faults == ["none"]
+    proba = model.predict_proba(test["text"].tolist()[:5])
+    assert list(proba["fault_types"].columns) == model.taxonomy_.fault_types.codes
+    assert np.allclose(proba["sentiment"].sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_save_load_round_trip_and_int8(model: TransformerClassifier, data, tmp_path: Path) -> None:
+    _, _, test = data
+    texts = test["text"].tolist()[:40]
+    model.save(tmp_path / "m")
+    meta = read_metadata(tmp_path / "m")
+    assert meta["kind"] == "transformer" and meta["history"] and meta["parameters"]["max_length"] == 64
+    loaded = load_classifier(tmp_path / "m")
+    assert np.allclose(loaded.predict_proba(texts)["fault_types"], model.predict_proba(texts)["fault_types"], atol=1e-5)
+    quantized = load_classifier(tmp_path / "m", quantize=True)
+    diff = np.abs(
+        quantized.predict_proba(texts)["sentiment"].to_numpy() - model.predict_proba(texts)["sentiment"].to_numpy()
+    )
+    assert diff.max() < 0.2  # int8 weights move scores a little, not a lot
+
+
+def test_partial_labels_train(base: Path, data) -> None:
+    train, valid, _ = data
+    train = train.head(200).copy()
+    train.loc[train.index[:100], "fault_types"] = None
+    train.loc[train.index[:100], "primary_fault"] = None
+    train.loc[train.index[100:], "sentiment"] = None
+    config = FinetuneConfig(**{**FAST, "epochs": 1})
+    classifier = TransformerClassifier(base_model=base, config=config)
+    classifier.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
+    assert classifier.n_train_["fault_types"] == 100 and classifier.n_train_["sentiment"] == 100
+
+
+def test_layer_truncation_and_step_budget(base: Path, data) -> None:
+    train, valid, _ = data
+    config = FinetuneConfig(**{**FAST, "n_layers": 1, "max_steps": 3})
+    classifier = TransformerClassifier(base_model=base, config=config)
+    classifier.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
+    assert len(classifier.model_.encoder.encoder.layer) == 1
+    assert classifier.history_[-1]["step"] == 3
+
+
+def test_missing_base_and_missing_validation_are_clear_errors(tmp_path: Path, data) -> None:
+    train, valid, _ = data
+    with pytest.raises(ConfigError, match="prepare_base"):
+        TransformerClassifier(base_model=tmp_path).fit(
+            train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid
+        )
+    with pytest.raises(ConfigError, match="validation"):
+        TransformerClassifier(base_model=tmp_path).fit(train["text"].tolist(), train)
