@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from feedback_nlp.classifiers.base import PRIMARY, decide
+from feedback_nlp.classifiers.base import decide
 from feedback_nlp.errors import InputFileError
 from feedback_nlp.text import Segmenter, normalise
 
@@ -254,4 +254,4 @@ def classify_file(
     return counts
 
 
-__all__ = ["Classification", "OUTPUT_KEYS", "PRIMARY", "classify_file", "iter_input"]
+__all__ = ["OUTPUT_KEYS", "Classification", "classify_file", "iter_input"]

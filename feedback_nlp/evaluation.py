@@ -182,7 +182,7 @@ def evaluate_predictions(gold: pd.DataFrame, predicted: pd.DataFrame, taxonomy: 
     # coerce_labelled applies the file rule "an empty aspects cell is the empty list"; in a
     # frame, a missing cell means unknown for every head, so remember those cells first.
     aspects_missing = [_is_missing(v) for v in gold["aspects"].tolist()] if "aspects" in gold.columns else None
-    gold = coerce_labelled(gold, source="gold")
+    gold = coerce_labelled(gold)
     if aspects_missing is not None:
         gold["aspects"] = pd.Series(
             [None if missing else v for v, missing in zip(gold["aspects"], aspects_missing, strict=True)],

@@ -99,10 +99,10 @@ def read_labelled(path: str | Path) -> pd.DataFrame:
         raise InputFileError(
             f"{path}: a labelled file needs a 'text' column (found: {', '.join(map(str, frame.columns))})"
         )
-    return coerce_labelled(frame, source=str(path))
+    return coerce_labelled(frame)
 
 
-def coerce_labelled(frame: pd.DataFrame, *, source: str = "<frame>") -> pd.DataFrame:
+def coerce_labelled(frame: pd.DataFrame) -> pd.DataFrame:
     """Normalise the label columns of ``frame`` to lists/strings/``None`` (a copy)."""
     out = frame.copy()
     n = len(out)
@@ -133,7 +133,7 @@ def validate_labelled(frame: pd.DataFrame, taxonomy: Taxonomy, *, source: str = 
     first listed). Raises :class:`InputFileError` listing the first problems with their
     row numbers (1-based, as in a spreadsheet without its header).
     """
-    frame = coerce_labelled(frame, source=source)
+    frame = coerce_labelled(frame)
     faults = taxonomy.fault_types
     fault_codes, sentiment_codes, aspect_codes = (
         set(faults.codes),
