@@ -250,7 +250,7 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON i
         if store is not None:
             store.close()
     infos = list_models(settings.model_dir)
-    default = active or (infos[0].ref if infos else None)
+    default = active or _newest_baseline(infos)
     if as_json:
         print(json.dumps([{"ref": i.ref, "kind": i.kind, "path": str(i.path), "created_at": i.created_at,
                            "taxonomy": i.taxonomy, "active": i.ref == default, "metrics": i.metrics}
@@ -265,7 +265,13 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON i
                       _fmt(gold.get("fault_micro_f1")), _fmt(gold.get("sentiment_accuracy")))
     console.print(table)
     if not active and infos:
-        console.print("no active model recorded: the newest is used (feedback-nlp models activate NAME)")
+        console.print("no active model recorded: the newest baseline is used (feedback-nlp models activate NAME)")
+
+
+def _newest_baseline(infos: list) -> str | None:
+    """The model classify uses when none is activated (see ``resolve_model``)."""
+    baselines = [i for i in infos if i.kind == "tfidf-linear"]
+    return (baselines or infos)[0].ref if infos else None
 
 
 def _fmt(value: float | None) -> str:

@@ -168,7 +168,9 @@ def resolve_model(ref: str | Path | None, model_dir: str | Path, *, active: str 
     """The directory of a model given a path, ``name``, ``name@version`` or nothing.
 
     ``None`` means the active model (``active``, as recorded in the store) or, when
-    none is recorded, the newest model in ``model_dir``. ``name`` alone is its newest
+    none is recorded, the newest baseline in ``model_dir`` (the newest model of any
+    kind when there is no baseline): a fine-tuned model serves by default only once
+    activated. ``name`` alone is its newest
     version. Raises :class:`ConfigError` naming what was looked for.
     """
     if ref is not None and (Path(ref) / METADATA_FILE).exists():
@@ -180,7 +182,9 @@ def resolve_model(ref: str | Path | None, model_dir: str | Path, *, active: str 
             raise ConfigError(
                 f"no model in {model_dir}; train one with `python training/train_baseline.py` or `feedback-nlp train`"
             )
-        return models[0].path
+        # A fine-tuned model serves by default only once activated (after it beat the baseline).
+        baselines = [m for m in models if m.kind == "tfidf-linear"]
+        return (baselines or models)[0].path
     name, _, version = ref.partition("@")
     matches = [m for m in models if m.name == name and (not version or m.version == version)]
     if not matches:

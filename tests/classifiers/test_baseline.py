@@ -478,3 +478,20 @@ def test_stale_active_model_raises(model_dir: Path, store: Store) -> None:
     store.set_state(ACTIVE_MODEL_KEY, "baseline@v7")
     with pytest.raises(ConfigError, match="'baseline@v7' not found"):
         resolve_active(None, model_dir, store)
+
+
+def test_a_newer_transformer_is_not_the_default_until_activated(model_dir: Path, tmp_path: Path) -> None:
+    root = Path(shutil.copytree(model_dir, tmp_path / "models"))
+    meta = json.loads((root / "baseline" / "v2" / METADATA_FILE).read_text(encoding="utf-8"))
+    newer = {
+        **meta,
+        "name": "fine-tuned",
+        "version": "v1",
+        "kind": "transformer",
+        "created_at": "2099-01-01T00:00:00+00:00",
+    }
+    (root / "fine-tuned" / "v1").mkdir(parents=True)
+    (root / "fine-tuned" / "v1" / METADATA_FILE).write_text(json.dumps(newer), encoding="utf-8")
+    assert list_models(root)[0].ref == "fine-tuned@v1"
+    assert resolve_model(None, root) == root / "baseline" / "v2"
+    assert resolve_model(None, root, active="fine-tuned@v1") == root / "fine-tuned" / "v1"
