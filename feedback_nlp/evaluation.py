@@ -414,20 +414,17 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, align: str) 
     return [line(header), "  ".join("-" * w for w in widths), *(line(row) for row in rows)]
 
 
-def _multi_label_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+def _per_label_table(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
     rows = [
-        [
-            names.get(code, code),
-            code,
-            _fmt(m["precision"]),
-            _fmt(m["recall"]),
-            _fmt(m["f1"]),
-            m["support"],
-            m["predicted"],
-        ]
+        [names.get(code, code), code, _fmt(m["precision"]), _fmt(m["recall"]), _fmt(m["f1"]), m["support"],
+         m["predicted"]]
         for code, m in block["per_label"].items()
-    ]
-    lines = _table(["标签", "code", "P", "R", "F1", "support", "predicted"], rows, align="llrrrrr")
+    ]  # fmt: skip
+    return _table(["标签", "code", "P", "R", "F1", "support", "predicted"], rows, align="llrrrrr")
+
+
+def _multi_label_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    lines = _per_label_table(block, names)
     lines.append(
         f"n={block['n']}  micro P/R/F1 {_fmt(block['micro_precision'])}/{_fmt(block['micro_recall'])}/"
         f"{_fmt(block['micro_f1'])}  macro P/R/F1 {_fmt(block['macro_precision'])}/{_fmt(block['macro_recall'])}/"
@@ -441,19 +438,7 @@ def _multi_label_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> li
 
 
 def _sentiment_lines(block: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
-    rows = [
-        [
-            names.get(code, code),
-            code,
-            _fmt(m["precision"]),
-            _fmt(m["recall"]),
-            _fmt(m["f1"]),
-            m["support"],
-            m["predicted"],
-        ]
-        for code, m in block["per_label"].items()
-    ]
-    lines = _table(["标签", "code", "P", "R", "F1", "support", "predicted"], rows, align="llrrrrr")
+    lines = _per_label_table(block, names)
     lines.append(f"n={block['n']}  accuracy {_fmt(block['accuracy'])}  macro F1 {_fmt(block['macro_f1'])}")
     lines.append("混淆矩阵 confusion (rows = gold, columns = predicted)")
     lines += _confusion_lines(block["confusion"], names, only_occurring=False)

@@ -254,6 +254,28 @@ def write_results(out_dir: Path, reports: dict[str, EvaluationReport], extra: di
     return results
 
 
+def evaluate_and_save(
+    model: Any, data: TrainingData, train: pd.DataFrame, out: Path, run_args: dict[str, Any]
+) -> dict[str, Any]:
+    """What every training script ends with: score every held-out set, save the model with
+    its metrics, data hash and arguments, write the results files, print the scores."""
+    from feedback_nlp.classifiers.artifacts import data_hash
+    from feedback_nlp.evaluation import merge_summaries
+
+    reports = evaluate_sets(model, {k: v for k, v in data.sets.items() if k != "train"})
+    (out / "run_args.json").write_text(json.dumps(run_args, ensure_ascii=False, indent=2), encoding="utf-8")
+    model.save(
+        out,
+        metrics={name: report.summary() for name, report in reports.items()},
+        training_data={"hash": data_hash(train), "rows": len(train), "sources": data.sources, "notes": data.notes},
+        arguments=run_args,
+        **provenance(),
+    )
+    results = write_results(out, reports, {"model": f"{model.name}@{model.version}", "model_path": str(out)})
+    print(merge_summaries(reports))
+    return results
+
+
 def load_script(path: str | Path) -> types.ModuleType:
     """Import a training script by path (``training/`` is a folder of scripts, not a package).
 

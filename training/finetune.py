@@ -19,26 +19,22 @@ and prints the scores next to the best baseline's.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.classifiers.artifacts import data_hash, list_models
+from feedback_nlp.classifiers.artifacts import list_models
 from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
-from feedback_nlp.evaluation import merge_summaries
 from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.training import (
     DataArguments,
     args_to_dict,
-    evaluate_sets,
+    evaluate_and_save,
     load_training_data,
     output_dir,
     parse_args,
-    provenance,
     setup_logging,
-    write_results,
 )
 
 logger = logging.getLogger("finetune")
@@ -85,18 +81,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     logger.info("fine-tuning on %d texts, validating on %d", len(train), len(valid))
     model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
-    reports = evaluate_sets(model, {k: v for k, v in data.sets.items() if k != "train"})
-    run_args = args_to_dict(data_args, model_args, train_args, out_args)
-    (out / "run_args.json").write_text(json.dumps(run_args, ensure_ascii=False, indent=2), encoding="utf-8")
-    model.save(
-        out,
-        metrics={name: report.summary() for name, report in reports.items()},
-        training_data={"hash": data_hash(train), "rows": len(train), "sources": data.sources, "notes": data.notes},
-        arguments=run_args,
-        **provenance(),
-    )
-    results = write_results(out, reports, {"model": f"{out_args.name}@{version}", "model_path": str(out)})
-    print(merge_summaries(reports))
+    results = evaluate_and_save(model, data, train, out, args_to_dict(data_args, model_args, train_args, out_args))
     baseline = next((m for m in list_models(out_args.model_dir) if m.kind == "tfidf-linear"
                      and m.taxonomy == taxonomy.label), None)  # fmt: skip
     if baseline is not None and "gold" in baseline.metrics:

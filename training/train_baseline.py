@@ -15,26 +15,21 @@ Writes ``models/<name>/<version>/`` (weights, ``metadata.json`` with metrics,
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.classifiers.artifacts import data_hash
 from feedback_nlp.classifiers.baseline import TfidfClassifier
-from feedback_nlp.evaluation import merge_summaries
 from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.training import (
     DataArguments,
     args_to_dict,
-    evaluate_sets,
+    evaluate_and_save,
     load_training_data,
     output_dir,
     parse_args,
-    provenance,
     setup_logging,
-    write_results,
 )
 
 logger = logging.getLogger("train_baseline")
@@ -74,18 +69,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     train, valid = data.sets["train"], data.sets["valid"]
     logger.info("training on %d texts, tuning thresholds on %d", len(train), len(valid))
     model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
-    reports = evaluate_sets(model, {k: v for k, v in data.sets.items() if k != "train"})
-    run_args = args_to_dict(data_args, model_args, out_args)
-    (out / "run_args.json").write_text(json.dumps(run_args, ensure_ascii=False, indent=2), encoding="utf-8")
-    model.save(
-        out,
-        metrics={name: report.summary() for name, report in reports.items()},
-        training_data={"hash": data_hash(train), "rows": len(train), "sources": data.sources, "notes": data.notes},
-        arguments=run_args,
-        **provenance(),
-    )
-    results = write_results(out, reports, {"model": f"{out_args.name}@{version}", "model_path": str(out)})
-    print(merge_summaries(reports))
+    results = evaluate_and_save(model, data, train, out, args_to_dict(data_args, model_args, out_args))
     print(f"model written to {out}")
     return results
 
