@@ -280,16 +280,7 @@ def _score_multi_label(
         "macro_f1_all_labels": _round(_mean(f1)),
         "samples_f1": _round(_mean(samples)),
         "exact_match": _round(_mean(exact)),
-        "per_label": {
-            code: {
-                "precision": _round(precision[j]),
-                "recall": _round(recall[j]),
-                "f1": _round(f1[j]),
-                "support": int(support[j]),
-                "predicted": int(n_predicted[j]),
-            }
-            for j, code in enumerate(codes)
-        },
+        "per_label": _per_label(codes, precision, recall, f1, support, n_predicted),
     }
 
 
@@ -318,17 +309,21 @@ def _score_single_label(
         "n": len(rows),
         "accuracy": _round(tp.sum() / len(rows)),
         "macro_f1": _round(_mean(f1[occurs])),
-        "per_label": {
-            code: {
-                "precision": _round(precision[j]),
-                "recall": _round(recall[j]),
-                "f1": _round(f1[j]),
-                "support": int(support[j]),
-                "predicted": int(n_predicted[j]),
-            }
-            for j, code in enumerate(codes)
-        },
+        "per_label": _per_label(codes, precision, recall, f1, support, n_predicted),
         "confusion": {"labels": list(codes), "matrix": matrix.tolist()},
+    }
+
+
+def _per_label(codes: Sequence[str], precision: Any, recall: Any, f1: Any, support: Any, n_predicted: Any) -> dict:
+    return {
+        code: {
+            "precision": _round(precision[j]),
+            "recall": _round(recall[j]),
+            "f1": _round(f1[j]),
+            "support": int(support[j]),
+            "predicted": int(n_predicted[j]),
+        }
+        for j, code in enumerate(codes)
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,23 @@ class Classifier(Protocol):
 
     @classmethod
     def load(cls, path: str | Path) -> Self: ...
+
+
+def base_metadata(model: Any) -> dict[str, Any]:
+    """The metadata keys every fitted model writes (``artifacts.REQUIRED_KEYS`` and versions)."""
+    from feedback_nlp.classifiers.artifacts import library_versions, now_iso
+
+    taxonomy = model.taxonomy_
+    return {
+        "name": model.name,
+        "version": model.version,
+        "kind": model.kind,
+        "taxonomy": taxonomy.to_dict(),
+        "labels": {head: taxonomy.head(head).codes for head in taxonomy.active_heads},
+        "thresholds": {head: [round(float(t), 4) for t in values] for head, values in model.thresholds_.items()},
+        "library_versions": library_versions(),
+        "created_at": now_iso(),
+    }
 
 
 def decide(proba: dict[str, pd.DataFrame], thresholds: dict[str, np.ndarray], taxonomy: Taxonomy) -> pd.DataFrame:

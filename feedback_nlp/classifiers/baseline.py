@@ -31,13 +31,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from feedback_nlp.classifiers.artifacts import (
-    library_versions,
     model_taxonomy,
-    now_iso,
     read_metadata,
     write_metadata,
 )
-from feedback_nlp.classifiers.base import PRIMARY, decide
+from feedback_nlp.classifiers.base import PRIMARY, base_metadata, decide
 from feedback_nlp.classifiers.decision import DEFAULT_THRESHOLD, tune_thresholds
 from feedback_nlp.errors import ConfigError
 from feedback_nlp.labels import coerce_labelled, multi_hot
@@ -330,12 +328,7 @@ class TfidfClassifier:
     def metadata(self, **extra: Any) -> dict[str, Any]:
         self._check_fitted()
         return {
-            "name": self.name,
-            "version": self.version,
-            "kind": self.kind,
-            "taxonomy": self.taxonomy_.to_dict(),
-            "labels": {head: self.taxonomy_.head(head).codes for head in self.taxonomy_.active_heads},
-            "thresholds": {head: [round(float(t), 4) for t in values] for head, values in self.thresholds_.items()},
+            **base_metadata(self),
             "calibration_ece": self.calibration_,
             "n_train": self.n_train_,
             "n_valid": self.n_valid_,
@@ -350,8 +343,6 @@ class TfidfClassifier:
                 "random_state": self.random_state,
             },
             "n_features": int(len(self.char_vectorizer_.vocabulary_) + len(self.word_vectorizer_.vocabulary_)),
-            "library_versions": library_versions(),
-            "created_at": now_iso(),
             **extra,
         }
 

@@ -29,8 +29,8 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from feedback_nlp.classifiers.artifacts import library_versions, model_taxonomy, now_iso, read_metadata, write_metadata
-from feedback_nlp.classifiers.base import PRIMARY, decide
+from feedback_nlp.classifiers.artifacts import model_taxonomy, read_metadata, write_metadata
+from feedback_nlp.classifiers.base import PRIMARY, base_metadata, decide
 from feedback_nlp.classifiers.decision import DEFAULT_THRESHOLD, tune_thresholds
 from feedback_nlp.errors import ConfigError
 from feedback_nlp.labels import coerce_labelled, multi_hot
@@ -311,12 +311,7 @@ class TransformerClassifier:
     def metadata(self, **extra: Any) -> dict[str, Any]:
         self._check_fitted()
         return {
-            "name": self.name,
-            "version": self.version,
-            "kind": self.kind,
-            "taxonomy": self.taxonomy_.to_dict(),
-            "labels": {head: self.taxonomy_.head(head).codes for head in self.taxonomy_.active_heads},
-            "thresholds": {head: [round(float(t), 4) for t in values] for head, values in self.thresholds_.items()},
+            **base_metadata(self),
             "heads": {h: int(layer.out_features) for h, layer in self.model_.heads.items()},
             "base_model": str(self.base_model),
             "parameters": asdict(self.config),
@@ -325,8 +320,6 @@ class TransformerClassifier:
             "n_valid": getattr(self, "n_valid_", 0),
             "history": getattr(self, "history_", []),
             "train_seconds": getattr(self, "train_seconds_", None),
-            "library_versions": library_versions(),
-            "created_at": now_iso(),
             **extra,
         }
 
