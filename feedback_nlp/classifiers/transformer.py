@@ -42,6 +42,11 @@ logger = logging.getLogger(__name__)
 
 ENCODER_DIR = "encoder"
 HEADS_FILE = "heads.safetensors"
+COMPANION_DIR = "companion"
+#: Steps timed before a ``max_minutes`` budget fixes the step count.
+BUDGET_PROBE_STEPS = 20
+#: Blend weights tried for each head (the transformer's share).
+BLEND_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
 
 
 @dataclass
@@ -53,6 +58,11 @@ class FinetuneConfig:
     eval_batch_size: int = field(default=128, metadata={"help": "Batch size for validation and prediction."})
     epochs: int = field(default=3, metadata={"help": "Passes over the training data (at most)."})
     max_steps: int | None = field(default=None, metadata={"help": "Stop after this many optimiser steps."})
+    max_minutes: float | None = field(
+        default=None,
+        metadata={"help": "Time budget of the training loop: after a few steps the step count is set so that "
+                  "training (with its learning-rate decay) ends within it."},
+    )
     learning_rate: float = field(default=5e-5, metadata={"help": "Learning rate of the encoder."})
     head_learning_rate: float = field(default=1e-3, metadata={"help": "Learning rate of the heads."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
@@ -62,6 +72,11 @@ class FinetuneConfig:
     n_layers: int | None = field(default=None, metadata={"help": "Keep only the first N encoder layers."})
     dropout: float = field(default=0.1, metadata={"help": "Dropout before each head."})
     num_threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: torch's)."})
+    device: str = field(
+        default="auto",
+        metadata={"help": "Where to train: cpu, cuda, cuda:N, or auto (a GPU when torch sees one). "
+                  "Saved models always load on the CPU."},
+    )
     random_state: int = field(default=0, metadata={"help": "Seed of initialisation and batch order."})
 
 
@@ -140,6 +155,25 @@ class TransformerClassifier:
             rng.shuffle(batches)
         return batches
 
+    def _device(self) -> torch.device:
+        choice = self.config.device
+        if choice == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            device = torch.device(choice)
+        except RuntimeError as exc:
+            raise ConfigError(f"device {choice!r}: {exc}") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"device {choice!r}: torch sees no CUDA GPU (this torch build: {torch.__version__})")
+        return device
+
+    def _forward(self, ids: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The heads' logits (float32), with bf16 autocast on a GPU."""
+        device = next(self.model_.parameters()).device
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            logits = self.model_(ids.to(device, non_blocking=True), mask.to(device, non_blocking=True))
+        return {head: value.float() for head, value in logits.items()}
+
     # -- fit --------------------------------------------------------------------------------
     def _build(self, with_primary: bool) -> None:
         from transformers import AutoModel, AutoTokenizer
@@ -181,13 +215,17 @@ class TransformerClassifier:
             torch.set_num_threads(cfg.num_threads)
         rng = np.random.default_rng(cfg.random_state)
         self.taxonomy_ = self.taxonomy or Taxonomy.default()
+        self.companion_ = None  # a blend belongs to the fitted encoder; refitting drops it
         y = coerce_labelled(y).reset_index(drop=True)
         y_valid = coerce_labelled(y_valid).reset_index(drop=True)
         with_primary = bool(y["primary_fault"].notna().any()) and len(self.taxonomy_.fault_types) > 0
         self._build(with_primary)
+        device = self._device()
+        self.model_.to(device)
         heads = list(self.model_.heads.keys())
         train_ids, valid_ids = self._encode(X), self._encode(X_valid)
-        train_targets, valid_targets = _targets(y, self.taxonomy_, heads), _targets(y_valid, self.taxonomy_, heads)
+        train_targets = {h: t.to(device) for h, t in _targets(y, self.taxonomy_, heads).items()}
+        valid_targets = {h: t.to(device) for h, t in _targets(y_valid, self.taxonomy_, heads).items()}
 
         model = self.model_
         encoder_params = [p for p in model.encoder.parameters() if p.requires_grad]
@@ -202,11 +240,13 @@ class TransformerClassifier:
         total_steps = (
             steps_per_epoch * cfg.epochs if cfg.max_steps is None else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
         )
-        warmup = max(1, int(total_steps * cfg.warmup_ratio))
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            lambda step: min((step + 1) / warmup, max(0.0, (total_steps - step) / max(1, total_steps - warmup))),
-        )
+        plan = {"total": total_steps, "warmup": max(1, int(total_steps * cfg.warmup_ratio))}
+
+        def lr_factor(step: int) -> float:
+            total, warm = plan["total"], plan["warmup"]
+            return min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
         lengths = [len(r) for r in train_ids]
         best_loss, best_state, stale, step = math.inf, None, 0, 0
         self.history_: list[dict[str, float]] = []
@@ -218,17 +258,19 @@ class TransformerClassifier:
                 self._batches(lengths, cfg.batch_size, rng), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch"
             )
             for batch in bar:
-                if step >= total_steps:
+                if step >= plan["total"]:
                     break
                 ids, mask = self._pad([train_ids[i] for i in batch])
-                index = torch.from_numpy(batch)
-                loss = multitask_loss(model(ids, mask), {h: t[index] for h, t in train_targets.items()})
+                index = torch.from_numpy(batch).to(device)
+                loss = multitask_loss(self._forward(ids, mask), {h: t[index] for h, t in train_targets.items()})
                 optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
                 schedule.step()
                 step += 1
+                if cfg.max_minutes is not None and step == BUDGET_PROBE_STEPS:
+                    self._fit_budget(plan, step, time.perf_counter() - started, cfg.max_minutes)
                 running += loss.item() * len(batch)
                 seen += len(batch)
                 bar.set_postfix(loss=f"{running / seen:.4f}")
@@ -244,7 +286,7 @@ class TransformerClassifier:
                 if stale > cfg.patience - 1:
                     logger.info("early stopping: no better validation loss for %d epoch(s)", stale)
                     break
-            if step >= total_steps:
+            if step >= plan["total"]:
                 break
         if best_state is not None:
             model.load_state_dict(best_state)
@@ -254,15 +296,28 @@ class TransformerClassifier:
         self._tune(X_valid, y_valid)
         return self
 
+    @staticmethod
+    def _fit_budget(plan: dict[str, int], step: int, elapsed: float, minutes: float) -> None:
+        """Shrink the planned step count so training ends within ``minutes``.
+
+        Validation passes take time too; 10 % of the budget is kept for them.
+        """
+        affordable = int(0.9 * minutes * 60 / (elapsed / step))
+        if affordable < plan["total"]:
+            logger.info("time budget %.1f min: %d steps of %d planned (%.2f s/step)",
+                        minutes, max(affordable, step), plan["total"], elapsed / step)
+            plan["total"] = max(affordable, step)
+            plan["warmup"] = min(plan["warmup"], max(1, plan["total"] // 10))
+
     @torch.inference_mode()
     def _loss(self, ids: list[list[int]], targets: dict[str, torch.Tensor]) -> float:
         self.model_.eval()
         total, n = 0.0, 0
         for batch in self._batches([len(r) for r in ids], self.config.eval_batch_size, None):
             tensor_ids, mask = self._pad([ids[i] for i in batch])
-            index = torch.from_numpy(batch)
+            index = torch.from_numpy(batch).to(next(iter(targets.values())).device)
             total += float(
-                multitask_loss(self.model_(tensor_ids, mask), {h: t[index] for h, t in targets.items()})
+                multitask_loss(self._forward(tensor_ids, mask), {h: t[index] for h, t in targets.items()})
             ) * len(batch)
             n += len(batch)
         return total / max(n, 1)
@@ -285,10 +340,8 @@ class TransformerClassifier:
             raise ConfigError(f"{type(self).__name__} is not fitted; call fit() or load()")
 
     @torch.inference_mode()
-    def predict_proba(
-        self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None
-    ) -> dict[str, pd.DataFrame]:
-        """Scores per head; columns are the taxonomy's codes. ``tokens`` is ignored (own tokenizer)."""
+    def encoder_proba(self, X: Sequence[str]) -> dict[str, pd.DataFrame]:
+        """The fine-tuned encoder's own scores per head, without any blend."""
         self._check_fitted()
         self.model_.eval()
         heads = list(self.model_.heads.keys())
@@ -299,9 +352,62 @@ class TransformerClassifier:
         out = {h: np.zeros((len(ids), len(codes[h])), dtype=np.float32) for h in heads}
         for batch in self._batches([len(r) for r in ids], self.config.eval_batch_size, None):
             tensor_ids, mask = self._pad([ids[i] for i in batch])
-            for head, values in probabilities(self.model_(tensor_ids, mask)).items():
-                out[head][batch] = values.float().numpy()
+            for head, values in probabilities(self._forward(tensor_ids, mask)).items():
+                out[head][batch] = values.cpu().numpy()
         return {h: pd.DataFrame(out[h], columns=codes[h]) for h in heads}
+
+    def predict_proba(
+        self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """Scores per head; columns are the taxonomy's codes.
+
+        With a companion (see :meth:`blend_with`) each head's scores are
+        ``w * encoder + (1 - w) * companion``; ``tokens`` go to the companion.
+        """
+        own = self.encoder_proba(X)
+        companion = getattr(self, "companion_", None)
+        if companion is None or len(X) == 0:
+            return own
+        other = companion.predict_proba(X, tokens=tokens)
+        return _blend(own, other, self.blend_)
+
+    def blend_with(self, companion: Any, X_valid: Sequence[str], y_valid: pd.DataFrame) -> Self:
+        """Blend this model's scores with a companion model's (the TF-IDF baseline).
+
+        The encoder and a bag-of-n-grams model make different mistakes: the n-gram
+        model never misses a keyword it has seen, the encoder generalises over
+        wording. Per head, the encoder's share ``w`` is chosen on the validation set
+        by log loss (``w = 1`` drops the companion for that head), then the decision
+        thresholds are tuned again on the blended scores. The companion is saved
+        inside this model's directory, so the model stays self-contained.
+        """
+        self._check_fitted()
+        if companion.taxonomy_.to_dict() != self.taxonomy_.to_dict():
+            raise ConfigError(
+                f"cannot blend with {companion.name}@{companion.version}: its taxonomy "
+                f"{companion.taxonomy_.label} differs from {self.taxonomy_.label}"
+            )
+        y_valid = coerce_labelled(y_valid).reset_index(drop=True)
+        own, other = self.encoder_proba(X_valid), companion.predict_proba(X_valid)
+        self.blend_ = {}
+        self.blend_losses_: dict[str, dict[str, float]] = {}
+        for head, scores in own.items():
+            if head not in other:
+                self.blend_[head] = 1.0
+                continue
+            known, truth = _truth(y_valid, self.taxonomy_, head)
+            if known.sum() == 0:
+                self.blend_[head] = 1.0
+                continue
+            p, q = scores.to_numpy()[known], other[head][scores.columns].to_numpy()[known]
+            losses = {float(w): _log_loss(w * p + (1 - w) * q, truth[known], head) for w in BLEND_GRID}
+            self.blend_[head] = min(losses, key=lambda w: (losses[w], -w))
+            self.blend_losses_[head] = {"encoder": losses[1.0], "companion": losses[0.0],
+                                        "blend": losses[self.blend_[head]]}  # fmt: skip
+        self.companion_ = companion
+        logger.info("blend weights (encoder share): %s", self.blend_)
+        self._tune(X_valid, y_valid)
+        return self
 
     def predict(self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
         """Labels per text: ``fault_types`` (list), ``primary_fault``, ``sentiment``, ``aspects`` (list)."""
@@ -320,17 +426,28 @@ class TransformerClassifier:
             "n_valid": getattr(self, "n_valid_", 0),
             "history": getattr(self, "history_", []),
             "train_seconds": getattr(self, "train_seconds_", None),
+            "blend": self._blend_metadata(),
             **extra,
         }
+
+    def _blend_metadata(self) -> dict[str, Any] | None:
+        companion = getattr(self, "companion_", None)
+        if companion is None:
+            return None
+        return {"companion": f"{companion.name}@{companion.version}", "companion_kind": companion.kind,
+                "weights": self.blend_, "valid_log_loss": getattr(self, "blend_losses_", {})}  # fmt: skip
 
     def save(self, path: str | Path, **metadata: Any) -> Path:
         """Write ``encoder/`` (weights + tokenizer), ``heads.safetensors`` and ``metadata.json``."""
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
+        self.model_.to("cpu")  # weights are written, and later loaded, as CPU tensors
         self.model_.encoder.save_pretrained(path / ENCODER_DIR)
         self.tokenizer_.save_pretrained(path / ENCODER_DIR)
         save_file({k: v.contiguous() for k, v in self.model_.heads.state_dict().items()}, str(path / HEADS_FILE))
+        if getattr(self, "companion_", None) is not None:
+            self.companion_.save(path / COMPANION_DIR)
         write_metadata(path, self.metadata(**metadata))
         return path
 
@@ -368,6 +485,11 @@ class TransformerClassifier:
         model.n_train_ = meta.get("n_train", {})
         model.n_valid_ = meta.get("n_valid", 0)
         model.metadata_ = meta
+        if meta.get("blend"):
+            from feedback_nlp.classifiers.artifacts import load_classifier
+
+            model.companion_ = load_classifier(path / COMPANION_DIR, segmenter=segmenter)
+            model.blend_ = {h: float(w) for h, w in meta["blend"]["weights"].items()}
         return model
 
 
@@ -377,6 +499,38 @@ def _load_encoder(auto_model: Any, path: Path) -> torch.nn.Module:
         return auto_model.from_pretrained(path, local_files_only=True, add_pooling_layer=False)
     except TypeError:  # an architecture without that option
         return auto_model.from_pretrained(path, local_files_only=True)
+
+
+def _truth(y: pd.DataFrame, taxonomy: Taxonomy, head: str) -> tuple[np.ndarray, np.ndarray]:
+    """(known rows, truth): a multi-hot matrix, or class indices for single-label heads."""
+    if head in MULTI_LABEL_HEADS:
+        return multi_hot(y[head].tolist(), taxonomy.head(head).codes)
+    column = "primary_fault" if head == PRIMARY else head
+    codes = taxonomy.fault_types.codes if head == PRIMARY else taxonomy.head(head).codes
+    index = {code: j for j, code in enumerate(codes)}
+    truth = np.array([index.get(v, -1) if isinstance(v, str) else -1 for v in y[column]], dtype=np.int64)
+    return truth >= 0, truth
+
+
+def _log_loss(proba: np.ndarray, truth: np.ndarray, head: str) -> float:
+    """Mean binary cross-entropy (multi-label heads) or negative log-likelihood."""
+    proba = np.clip(proba, 1e-7, 1 - 1e-7)
+    if head in MULTI_LABEL_HEADS:
+        return float(-np.mean(truth * np.log(proba) + (1 - truth) * np.log(1 - proba)))
+    return float(-np.mean(np.log(proba[np.arange(len(truth)), truth])))
+
+
+def _blend(own: dict[str, pd.DataFrame], other: dict[str, pd.DataFrame],
+           weights: dict[str, float]) -> dict[str, pd.DataFrame]:  # fmt: skip
+    out = {}
+    for head, scores in own.items():
+        w = weights.get(head, 1.0)
+        if head not in other or w >= 1.0:
+            out[head] = scores
+            continue
+        mixed = w * scores.to_numpy() + (1 - w) * other[head][scores.columns].to_numpy()
+        out[head] = pd.DataFrame(mixed.astype(np.float32), columns=scores.columns)
+    return out
 
 
 def _known(target: torch.Tensor) -> torch.Tensor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +103,69 @@ def test_missing_base_and_missing_validation_are_clear_errors(tmp_path: Path, da
         )
     with pytest.raises(ConfigError, match="validation"):
         TransformerClassifier(base_model=tmp_path).fit(train["text"].tolist(), train)
+
+
+@pytest.fixture(scope="module")
+def blended(model: TransformerClassifier, data):
+    from feedback_nlp.classifiers.baseline import TfidfClassifier
+
+    train, valid, _ = data
+    baseline = TfidfClassifier(name="base", version="v3").fit(
+        train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid
+    )
+    encoder_only = copy.deepcopy(model)
+    return encoder_only, baseline, copy.deepcopy(model).blend_with(baseline, valid["text"].tolist(), valid)
+
+
+def test_blend_mixes_scores_by_the_weights_chosen_on_validation(blended, data) -> None:
+    encoder_only, baseline, model = blended
+    _, _, test = data
+    texts = test["text"].tolist()[:50]
+    assert set(model.blend_) >= {"fault_types", "sentiment", "aspects"}
+    for head, losses in model.blend_losses_.items():
+        assert 0.0 <= model.blend_[head] <= 1.0
+        # the grid holds both ends, so the chosen blend is never worse than either model alone
+        assert losses["blend"] <= min(losses["encoder"], losses["companion"]) + 1e-12
+    own, other, mixed = encoder_only.predict_proba(texts), baseline.predict_proba(texts), model.predict_proba(texts)
+    for head, w in model.blend_.items():
+        expected = w * own[head].to_numpy() + (1 - w) * other[head][own[head].columns].to_numpy()
+        assert np.allclose(mixed[head].to_numpy(), expected, atol=1e-5), head
+    assert np.allclose(model.encoder_proba(texts)["sentiment"], own["sentiment"], atol=1e-6)
+
+
+def test_blend_is_saved_inside_the_model_and_loaded_back(blended, data, tmp_path: Path) -> None:
+    _, _, model = blended
+    _, _, test = data
+    texts = test["text"].tolist()[:40]
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / "companion" / "model.joblib").exists()
+    meta = read_metadata(tmp_path / "m")
+    assert meta["blend"]["companion"] == "base@v3" and meta["blend"]["weights"] == model.blend_
+    loaded = load_classifier(tmp_path / "m")
+    assert loaded.blend_ == model.blend_
+    for head in ("fault_types", "aspects", "sentiment"):
+        assert np.allclose(loaded.predict_proba(texts)[head], model.predict_proba(texts)[head], atol=1e-5)
+    assert loaded.predict(texts).equals(model.predict(texts))
+
+
+def test_blend_refuses_a_companion_with_another_taxonomy(model: TransformerClassifier, data) -> None:
+    from feedback_nlp.classifiers.baseline import TfidfClassifier
+    from feedback_nlp.datasets.public import sentiment_taxonomy
+
+    train, valid, _ = data
+    other = TfidfClassifier(sentiment_taxonomy()).fit(
+        train["text"].tolist()[:300], train.head(300).assign(sentiment=["negative", "positive"] * 150)
+    )
+    with pytest.raises(ConfigError, match="taxonomy"):
+        copy.deepcopy(model).blend_with(other, valid["text"].tolist(), valid)
+
+
+def test_time_budget_fixes_the_step_count_after_the_probe(base: Path, data) -> None:
+    from feedback_nlp.classifiers.transformer import BUDGET_PROBE_STEPS
+
+    train, valid, _ = data
+    config = FinetuneConfig(**{**FAST, "batch_size": 8, "epochs": 2, "max_minutes": 1e-6})
+    clf = TransformerClassifier(base_model=base, config=config)
+    clf.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist()[:50], y_valid=valid.head(50))
+    # 900 texts / 8 = 113 steps per epoch were planned; a budget no step fits stops at the probe
+    assert clf.history_[-1]["step"] == BUDGET_PROBE_STEPS
