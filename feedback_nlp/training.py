@@ -152,6 +152,11 @@ class DataArguments:
         default=1.0,
         metadata={"help": "Default corpus: real rows keep the fault label 'none' up to this × real rows with a fault."},
     )
+    max_eval_samples: int | None = dataclasses.field(
+        default=None,
+        metadata={"help": "Sample at most this many rows of valid and of each test set (the gold set is kept "
+                  "whole); bounds the time a slow model spends validating and evaluating."},
+    )
 
 
 @dataclasses.dataclass
@@ -211,6 +216,11 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
         test = corpus[corpus["split"] == "test"].drop(columns=["split"])
         sets["test_demo"] = test[test["dataset"] == "demo"].reset_index(drop=True)
         sets["test_real"] = test[test["dataset"] != "demo"].reset_index(drop=True)
+    if args.max_eval_samples is not None:
+        for name, frame in list(sets.items()):
+            if name != "train" and len(frame) > args.max_eval_samples:
+                sets[name] = frame.sample(args.max_eval_samples, random_state=seed).reset_index(drop=True)
+                notes.append(f"{name}: a random {args.max_eval_samples} of {len(frame)} rows")
     if is_default and public_dir is not None and gold_file is not None:
         sets["gold"] = load_gold(gold_file, public_dir)
     sources = {}
@@ -255,7 +265,8 @@ def write_results(out_dir: Path, reports: dict[str, EvaluationReport], extra: di
 
 
 def evaluate_and_save(
-    model: Any, data: TrainingData, train: pd.DataFrame, out: Path, run_args: dict[str, Any]
+    model: Any, data: TrainingData, train: pd.DataFrame, out: Path, run_args: dict[str, Any],
+    extra_metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What every training script ends with: score every held-out set, save the model with
     its metrics, data hash and arguments, write the results files, print the scores."""
@@ -270,6 +281,7 @@ def evaluate_and_save(
         training_data={"hash": data_hash(train), "rows": len(train), "sources": data.sources, "notes": data.notes},
         arguments=run_args,
         **provenance(),
+        **(extra_metadata or {}),
     )
     results = write_results(out, reports, {"model": f"{model.name}@{model.version}", "model_path": str(out)})
     print(merge_summaries(reports))

@@ -19,18 +19,22 @@ and prints the scores next to the best baseline's.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.classifiers.artifacts import list_models
+from feedback_nlp.classifiers.artifacts import list_models, load_classifier, resolve_model
+from feedback_nlp.classifiers.selection import compare_models
 from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
+from feedback_nlp.errors import ConfigError
 from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.training import (
     DataArguments,
     args_to_dict,
     evaluate_and_save,
+    evaluate_sets,
     load_training_data,
     output_dir,
     parse_args,
@@ -50,6 +54,11 @@ class ModelArguments:
         },
     )
     max_train_samples: int | None = field(default=None, metadata={"help": "Use at most this many training texts."})
+    blend_with: str = field(
+        default="auto",
+        metadata={"help": "Blend the encoder's scores with a TF-IDF baseline (weights tuned on validation): "
+                  "'auto' = the newest baseline with the same taxonomy, 'none', or NAME[@VERSION]/PATH."},
+    )
 
 
 @dataclass
@@ -58,6 +67,11 @@ class OutputArguments:
     name: str = field(default="transformer", metadata={"help": "Model name; the version is v1, v2, ... unless given."})
     version: str | None = field(default=None, metadata={"help": "Version folder name (default: next vN)."})
     overwrite: bool = field(default=False, metadata={"help": "Allow writing into an existing version folder."})
+    activate: str = field(
+        default="auto",
+        metadata={"help": "'auto': make the new model the active one only if it beats the model serving now "
+                  "on held-out data; 'always'; 'never'."},
+    )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -81,13 +95,71 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     logger.info("fine-tuning on %d texts, validating on %d", len(train), len(valid))
     model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
-    results = evaluate_and_save(model, data, train, out, args_to_dict(data_args, model_args, train_args, out_args))
-    baseline = next((m for m in list_models(out_args.model_dir) if m.kind == "tfidf-linear"
-                     and m.taxonomy == taxonomy.label), None)  # fmt: skip
-    if baseline is not None and "gold" in baseline.metrics:
-        print(f"\nbaseline {baseline.ref} on gold: {baseline.metrics['gold']}")
+    extra: dict[str, Any] = {}
+    companion = _companion(model_args.blend_with, out_args.model_dir, taxonomy)
+    if companion is not None:
+        model.blend_with(companion, valid["text"].tolist(), valid)
+        with model.encoder_only():
+            reports = evaluate_sets(model, {k: v for k, v in data.sets.items() if k in ("gold", "test", "test_real")})
+        extra["encoder_only_metrics"] = {name: report.summary() for name, report in reports.items()}
+        print("the encoder alone, without the blend:", json.dumps(extra["encoder_only_metrics"], indent=1))
+    results = evaluate_and_save(model, data, train, out, args_to_dict(data_args, model_args, train_args, out_args),
+                                extra_metadata=extra)  # fmt: skip
     print(f"model written to {out}")
+    results["activation"] = decide_activation(f"{out_args.name}@{version}", out_args.model_dir, out_args.activate)
     return results
+
+
+def _companion(choice: str, model_dir: Path, taxonomy: Taxonomy) -> Any:
+    """The baseline to blend with, or None (``--blend-with none``, or no baseline to find)."""
+    if choice == "none":
+        return None
+    if choice == "auto":
+        found = next((m for m in list_models(model_dir) if m.kind == "tfidf-linear"
+                      and m.taxonomy == taxonomy.label), None)  # fmt: skip
+        if found is None:
+            logger.warning("no baseline with taxonomy %s in %s: the encoder is not blended", taxonomy.label, model_dir)
+            return None
+        path = found.path
+    else:
+        path = resolve_model(choice, model_dir)
+    logger.info("blending with %s", path)
+    return load_classifier(path)
+
+
+def decide_activation(ref: str, model_dir: Path, mode: str) -> dict[str, Any]:
+    """Activate ``ref`` when asked to, or (``auto``) when it beats the model serving now; print why."""
+    from feedback_nlp.classifiers.registry import activate, active_model
+    from feedback_nlp.config import get_settings
+    from feedback_nlp.errors import FeedbackNLPError
+    from feedback_nlp.store import Store
+
+    if mode not in {"auto", "always", "never"}:
+        raise ConfigError(f"--activate {mode!r}: expected auto, always or never")
+    if mode == "never":
+        return {"activated": False, "reason": "--activate never"}
+    settings = get_settings()
+    models = {m.ref: m for m in list_models(model_dir)}
+    try:
+        with Store(settings.database_path, timezone=settings.timezone) as store:
+            incumbent_ref = active_model(store)
+            incumbent = models.get(incumbent_ref or "") or next(
+                (m for m in models.values() if m.kind == "tfidf-linear" and m.taxonomy == models[ref].taxonomy), None
+            )
+            comparison = None
+            if mode == "auto" and incumbent is not None and incumbent.ref != ref:
+                comparison = compare_models(ref, models[ref].metrics, incumbent.ref, incumbent.metrics)
+                print("\n" + comparison.format_text())
+                if not comparison.wins:
+                    print(f"{incumbent.ref} stays the default; activate the new model anyway with "
+                          f"`feedback-nlp models activate {ref}`")  # fmt: skip
+                    return {"activated": False, **comparison.to_dict()}
+            activate(store, ref, model_dir)
+    except FeedbackNLPError as exc:
+        print(f"could not record the active model ({exc}); run `feedback-nlp models activate {ref}` later")
+        return {"activated": False, "reason": str(exc)}
+    print(f"{ref} is now the active model")
+    return {"activated": True, **(comparison.to_dict() if comparison else {"reason": f"--activate {mode}"})}
 
 
 if __name__ == "__main__":

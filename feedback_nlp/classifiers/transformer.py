@@ -18,7 +18,8 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -404,6 +405,7 @@ class TransformerClassifier:
             self.blend_[head] = min(losses, key=lambda w: (losses[w], -w))
             self.blend_losses_[head] = {"encoder": losses[1.0], "companion": losses[0.0],
                                         "blend": losses[self.blend_[head]]}  # fmt: skip
+        self.encoder_thresholds_ = self.thresholds_
         self.companion_ = companion
         logger.info("blend weights (encoder share): %s", self.blend_)
         self._tune(X_valid, y_valid)
@@ -430,12 +432,25 @@ class TransformerClassifier:
             **extra,
         }
 
+    @contextmanager
+    def encoder_only(self) -> Iterator[Self]:
+        """Within the block, predict with the encoder alone (and the thresholds tuned for it)."""
+        companion, thresholds = getattr(self, "companion_", None), self.thresholds_
+        self.companion_ = None
+        self.thresholds_ = getattr(self, "encoder_thresholds_", thresholds) if companion is not None else thresholds
+        try:
+            yield self
+        finally:
+            self.companion_, self.thresholds_ = companion, thresholds
+
     def _blend_metadata(self) -> dict[str, Any] | None:
         companion = getattr(self, "companion_", None)
         if companion is None:
             return None
         return {"companion": f"{companion.name}@{companion.version}", "companion_kind": companion.kind,
-                "weights": self.blend_, "valid_log_loss": getattr(self, "blend_losses_", {})}  # fmt: skip
+                "weights": self.blend_, "valid_log_loss": getattr(self, "blend_losses_", {}),
+                "encoder_thresholds": {h: np.asarray(v).tolist()
+                                       for h, v in getattr(self, "encoder_thresholds_", {}).items()}}  # fmt: skip
 
     def save(self, path: str | Path, **metadata: Any) -> Path:
         """Write ``encoder/`` (weights + tokenizer), ``heads.safetensors`` and ``metadata.json``."""
@@ -490,6 +505,9 @@ class TransformerClassifier:
 
             model.companion_ = load_classifier(path / COMPANION_DIR, segmenter=segmenter)
             model.blend_ = {h: float(w) for h, w in meta["blend"]["weights"].items()}
+            model.encoder_thresholds_ = {
+                h: np.asarray(v, dtype=float) for h, v in meta["blend"].get("encoder_thresholds", {}).items()
+            }
         return model
 
 
