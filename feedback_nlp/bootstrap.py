@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedback_nlp.ingest import IngestReport, ingest_file
+from feedback_nlp.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from feedback_nlp.store import Store
 
 logger = logging.getLogger(__name__)
@@ -64,33 +65,22 @@ def ensure_demo(store: Store, data_dir: Path, *, timezone: str, max_text_length:
     return status
 
 
-#: The training script that makes every model artifact (DEVELOPERS.md: scripts are the only way).
-TRAIN_BASELINE_SCRIPT = Path(__file__).resolve().parents[1] / "training" / "train_baseline.py"
+def ensure_model(model_dir: Path, *, public_dir: Path | None, n_demo: int = 40_000,
+                 data_dir: Path | None = None, finetune_minutes: float = 0.0) -> PipelineResult | None:
+    """Run the training pipeline when ``model_dir`` holds no model; ``None`` when one is there.
 
-
-def ensure_model(model_dir: Path, *, public_dir: Path | None, n_demo: int = 40_000) -> Path | None:
-    """Train the baseline with ``training/train_baseline.py`` when ``model_dir`` holds no model.
-
-    Uses the public labelled data when ``public_dir`` exists, demo text only otherwise.
-    Returns the new model's directory, or ``None`` when a model was already there.
-    Raises :class:`ConfigError` when the training scripts are not available (an
-    installation without the source checkout): train a model and point
-    ``FEEDBACK_NLP_MODEL_DIR`` at it instead.
+    ``finetune_minutes`` > 0 also fine-tunes the transformer (activated only when it
+    beats the baseline on held-out data); 0 trains the baseline alone. Uses the public
+    labelled data when ``public_dir`` exists, demo text only otherwise. Raises
+    :class:`ConfigError` when the training scripts are not available (an installation
+    without the source checkout): train a model and point ``FEEDBACK_NLP_MODEL_DIR``
+    at it instead.
     """
     from feedback_nlp.classifiers.artifacts import list_models
-    from feedback_nlp.errors import ConfigError
 
     if list_models(model_dir):
         return None
-    if not TRAIN_BASELINE_SCRIPT.exists():
-        raise ConfigError(f"no model in {model_dir} and no training script at {TRAIN_BASELINE_SCRIPT} to build one")
-    argv = ["--model-dir", str(model_dir), "--n-demo", str(n_demo)]
-    if public_dir is not None and Path(public_dir).exists():
-        argv += ["--public-dir", str(public_dir)]
-    else:
-        argv += ["--public-dir", str(model_dir / "no-public-data")]
-    logger.info("no model in %s: training the baseline (a few minutes, once)", model_dir)
-    from feedback_nlp.training import load_script
-
-    results = load_script(TRAIN_BASELINE_SCRIPT).main(argv)
-    return Path(results["model_path"])
+    logger.info("no model in %s: running the training pipeline (once)", model_dir)
+    options = PipelineOptions(model_dir=Path(model_dir), data_dir=Path(data_dir or model_dir.parent / "data"),
+                              public_dir=public_dir, n_demo=n_demo, finetune_minutes=finetune_minutes)  # fmt: skip
+    return run_pipeline(options, say=logger.info)

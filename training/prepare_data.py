@@ -18,6 +18,7 @@ repository; the output folder holds derived training files for your machine only
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,13 +43,19 @@ class PrepareArguments:
     seed: int = field(default=0, metadata={"help": "Random seed of the demo text."})
 
 
+logger = logging.getLogger("prepare_data")
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     setup_logging()
     (args,) = parse_args(argv, PrepareArguments, description=__doc__.splitlines()[0])
     taxonomy = None
     if args.preset == "default":
+        public_dir = args.public_dir if Path(args.public_dir).exists() else None  # None: demo text only
+        if public_dir is None:
+            logger.warning("public data not found at %s: the corpus is demo text only", args.public_dir)
         corpus = build_default_corpus(
-            args.public_dir, n_demo=args.n_demo, seed=args.seed, gold_path=args.gold_file,
+            public_dir, n_demo=args.n_demo, seed=args.seed, gold_path=args.gold_file,
             real_none_ratio=args.real_none_ratio,
         )  # fmt: skip
         print(corpus_summary(corpus).to_string())

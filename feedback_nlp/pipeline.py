@@ -1,0 +1,140 @@
+"""The whole training pipeline behind ``feedback-nlp train`` and the first ``serve --demo``.
+
+Steps, each skipped when its result is already there (so a second run is cheap):
+
+1. **data** — the default corpus (demo text + the public labelled sets, read in place)
+   written once to ``<data_dir>/training/default`` by ``training/prepare_data.py``;
+2. **base** — the pretrained encoder converted to ``<model_dir>/base/e5-small-zh``
+   (``training/prepare_base.py``'s conversion; a user's ``--base-model`` skips it);
+3. **baseline** — ``training/train_baseline.py``, unless a baseline of the default
+   taxonomy exists (``retrain_baseline`` forces a new one);
+4. **fine-tune** — ``training/finetune.py`` within a time budget, blended with that
+   baseline, scored on held-out data and activated only when it beats the serving model.
+
+Every model is made by the training scripts (DEVELOPERS.md); this module only runs
+them in order, with progress, and reports how long each step took.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedback_nlp.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+TRAINING_DIR = Path(__file__).resolve().parents[1] / "training"
+DEFAULT_BASE_NAME = Path("base") / "e5-small-zh"
+
+
+@dataclass
+class PipelineOptions:
+    """What ``feedback-nlp train`` varies; the defaults fit a 2-core CPU in about 15 minutes."""
+
+    model_dir: Path
+    data_dir: Path
+    public_dir: Path | None
+    n_demo: int = 40_000
+    finetune_minutes: float = 6.0
+    n_layers: int | None = 6
+    learning_rate: float = 1e-4
+    max_eval_samples: int = 2000
+    base_model: Path | None = None
+    retrain_baseline: bool = False
+    activate: str = "auto"
+    num_threads: int | None = None
+    extra_finetune_args: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PipelineResult:
+    baseline: str | None = None
+    transformer: str | None = None
+    activation: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _script(name: str) -> Any:
+    from feedback_nlp.training import load_script
+
+    path = TRAINING_DIR / name
+    if not path.exists():
+        raise ConfigError(f"training script {path} is missing: run from a source checkout of feedback-nlp")
+    return load_script(path)
+
+
+def _newest_default_baseline(model_dir: Path) -> str | None:
+    from feedback_nlp.classifiers.artifacts import list_models
+    from feedback_nlp.taxonomy import Taxonomy
+
+    label = Taxonomy.default().label
+    return next((m.ref for m in list_models(model_dir) if m.kind == "tfidf-linear" and m.taxonomy == label), None)
+
+
+def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print) -> PipelineResult:
+    """Run the steps in order; ``say`` receives one line per step (the CLI prints them)."""
+    result = PipelineResult()
+    public = options.public_dir if options.public_dir is not None and Path(options.public_dir).exists() else None
+    public_arg = str(public) if public is not None else str(options.model_dir / "no-public-data")
+    steps = 4
+    started = time.perf_counter()
+
+    def step(n: int, title: str) -> float:
+        say(f"[{n}/{steps}] {title}  (at {time.perf_counter() - started:.0f} s)")
+        return time.perf_counter()
+
+    t = step(1, "training data")
+    data_dir = options.data_dir / "training" / "default"
+    if not (data_dir / "train.jsonl").exists():
+        _script("prepare_data.py").main(
+            ["--preset", "default", "--out", str(data_dir), "--public-dir", public_arg, "--n-demo", str(options.n_demo)]
+        )
+    else:
+        say(f"      reusing {data_dir}")
+    result.seconds["data"] = time.perf_counter() - t
+
+    t = step(2, "base model")
+    base = options.base_model
+    if options.finetune_minutes <= 0:
+        say("      not needed: no fine-tuning")
+    elif base is None:
+        from feedback_nlp.transformer.convert import ensure_base_model
+
+        base = ensure_base_model(options.model_dir / DEFAULT_BASE_NAME)
+    elif not (Path(base) / "config.json").exists():
+        raise ConfigError(f"--base-model {base}: not a model directory (no config.json)")
+    result.seconds["base"] = time.perf_counter() - t
+
+    t = step(3, "baseline (TF-IDF + logistic regression)")
+    common = ["--data-dir", str(data_dir), "--model-dir", str(options.model_dir), "--public-dir", public_arg]
+    result.baseline = None if options.retrain_baseline else _newest_default_baseline(options.model_dir)
+    if result.baseline is None:
+        out = _script("train_baseline.py").main([*common, "--name", "baseline"])
+        result.baseline = out["model"]
+    else:
+        say(f"      reusing {result.baseline}")
+    result.seconds["baseline"] = time.perf_counter() - t
+
+    if options.finetune_minutes <= 0:
+        say("[4/4] fine-tuning skipped (budget 0 minutes)")
+        result.seconds["total"] = time.perf_counter() - started
+        return result
+    t = step(4, f"fine-tuning the transformer (budget {options.finetune_minutes:g} min)")
+    argv = [*common, "--base-model", str(base), "--name", "transformer", "--blend-with", result.baseline,
+            "--max-minutes", str(options.finetune_minutes),
+            *(["--n-layers", str(options.n_layers)] if options.n_layers else []),
+            "--learning-rate", str(options.learning_rate), "--max-eval-samples", str(options.max_eval_samples),
+            "--activate", options.activate, *options.extra_finetune_args]  # fmt: skip
+    if options.num_threads:
+        argv += ["--num-threads", str(options.num_threads)]
+    out = _script("finetune.py").main(argv)
+    result.transformer = out["model"]
+    result.activation = out.get("activation", {})
+    result.seconds["finetune"] = time.perf_counter() - t
+    result.seconds["total"] = time.perf_counter() - started
+    return result
