@@ -1,0 +1,189 @@
+"""``feedback-nlp themes`` and ``feedback-nlp classify-store``: registered on the main app.
+
+Thin, like :mod:`feedback_nlp.cli`: parse options, call :mod:`feedback_nlp.themes` or
+:func:`feedback_nlp.predictions.classify_store`, print. Exit status 2 when the library
+refuses (no store, no predictions, bad filter); the message says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table as RichTable
+
+from feedback_nlp.config import Settings, get_settings
+from feedback_nlp.errors import ConfigError, FeedbackNLPError
+from feedback_nlp.store import Store
+from feedback_nlp.taxonomy import Taxonomy
+
+console = Console()
+err = Console(stderr=True)
+FORMATS = ("table", "json")
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}")
+    return typer.Exit(2)
+
+
+def _read_store(settings: Settings) -> Store:
+    """The existing store, read-only (themes never write)."""
+    if not settings.database_path.exists():
+        raise ConfigError(f"no store at {settings.database_path}: ingest data first (feedback-nlp ingest …)")
+    return Store(settings.database_path, timezone=settings.timezone, read_only=True,
+                 memory_limit=settings.db_memory_limit)
+
+
+def _model_taxonomy(ref: str, settings: Settings) -> Taxonomy:
+    """The taxonomy saved with model ``ref`` when its folder is here, else the default."""
+    from feedback_nlp.classifiers.artifacts import model_taxonomy, read_metadata, resolve_model
+
+    try:
+        return model_taxonomy(read_metadata(resolve_model(ref, settings.model_dir)))
+    except (FeedbackNLPError, OSError, KeyError, ValueError):
+        return Taxonomy.default()
+
+
+def _pct(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.1%}" if signed else f"{value:.1%}"
+
+
+def _num(value: float | None, fmt: str = "+.3f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def themes(
+    top: int = typer.Option(10, "--top", min=1, help="Themes shown."),
+    emerging: bool = typer.Option(False, "--emerging", help="Show emerging issues (significant rises) instead."),
+    start: str | None = typer.Option(None, "--from", help="First day, YYYY-MM-DD (local time zone)."),
+    end: str | None = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (inclusive)."),
+    filters: list[str] = typer.Option([], "--filter", help="KEY=VALUE (repeatable): product_line, channel, …"),
+    model: str | None = typer.Option(None, "--model", help="Predictions of NAME@VERSION (default: active model)."),
+    period: str | None = typer.Option(None, "--period", help="Emerging: window length day|week|month|quarter "
+                                                             "(default week; --from/--to override)."),
+    sort: str = typer.Option("count", "--sort", help="count | impact | nps_impact | negative_rate | change."),
+    sub_themes: bool = typer.Option(True, help="Cluster each theme into sub-themes."),
+    fmt: str = typer.Option("table", "--format", help="table | json."),
+) -> None:
+    """Top fault themes (count, share, negative rate, change, keywords, sub-themes, impact) or emerging issues."""
+    from feedback_nlp.classifiers.registry import active_model
+    from feedback_nlp.query import Query
+    from feedback_nlp.themes import emerging_issues, top_themes
+    from feedback_nlp.themes._scope import resolve_model
+
+    if fmt not in FORMATS:
+        raise _fail(ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
+    settings = get_settings()
+    try:
+        query = Query(start=start, end=end, filters=Query.parse_filters(filters), period=period)
+        with _read_store(settings) as store:
+            active = active_model(store)
+            ref = "@".join(resolve_model(store, model, active))
+            taxonomy = _model_taxonomy(ref, settings)
+            if emerging:
+                issues = emerging_issues(store, query, model=ref, taxonomy=taxonomy)
+                result: list[Any] = issues[:top]
+            else:
+                result = top_themes(store, query, model=ref, top=top, sort=sort, sub_themes=sub_themes,
+                                    taxonomy=taxonomy)
+    except FeedbackNLPError as exc:
+        raise _fail(exc) from None
+    if fmt == "json":
+        key = "emerging" if emerging else "themes"
+        typer.echo(json.dumps({"model": ref, "query": query.to_dict(), key: [r.to_dict() for r in result]},
+                              ensure_ascii=False, indent=2))
+        return
+    if emerging:
+        _print_emerging(result, ref)
+    else:
+        _print_themes(result, ref, query.to_dict())
+
+
+def _print_themes(result: list[Any], ref: str, query: dict[str, Any]) -> None:
+    window = f"{query['from'] or '…'} – {query['to'] or '…'}"
+    table = RichTable(title=f"高频故障主题 top fault themes ({window}, model {ref})")
+    for column, justify in (("#", "right"), ("故障类型", "left"), ("提及", "right"), ("占比", "right"),
+                            ("负面率", "right"), ("环比", "right"), ("满意度影响", "right"), ("NPS影响", "right"),
+                            ("关键词", "left"), ("子主题", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for t in result:
+        change = "-" if t.change is None else f"{t.change:+d} ({_pct(t.change_rate, signed=True)})"
+        impact = t.impact
+        table.add_row(
+            str(t.rank), t.name_zh, f"{t.count:,}", _pct(t.share), _pct(t.negative_rate), change,
+            _num(impact.satisfaction_impact if impact else None), _num(impact.nps_impact if impact else None, "+.2f"),
+            "、".join(k.word for k in t.keywords[:6]),
+            "；".join(f"{s.name} ({s.share:.0%})" for s in t.sub_themes[:4]),
+        )  # fmt: skip
+    console.print(table)
+    if not result:
+        console.print("no fault themes in this window")
+    for t in result[:5]:
+        for example in t.examples[:1]:
+            console.print(f"[bold]{t.name_zh}[/] 例: {example}")
+
+
+def _print_emerging(result: list[Any], ref: str) -> None:
+    table = RichTable(title=f"新兴问题预警 emerging issues (model {ref})")
+    for column in ("类型", "问题", "产品型号", "窗口", "本期", "基线均值", "期望", "倍数", "p", "q", "涉及型号"):
+        table.add_column(column, overflow="fold")
+    for i in result:
+        window: tuple[date, date] = (i.period_start, i.period_end)
+        table.add_row(
+            "故障" if i.kind == "fault_type" else "关键词", i.name, i.product_model or "全部",
+            f"{window[0]}–{window[1]}", str(i.count), f"{i.baseline_mean:.2f}", f"{i.expected:.2f}",
+            "-" if i.ratio is None else f"×{i.ratio:.1f}", f"{i.p_value:.2g}", f"{i.q_value:.2g}",
+            "，".join(f"{m.product_model} {m.count}" for m in i.product_models[:3]),
+        )  # fmt: skip
+    console.print(table)
+    if not result:
+        console.print("no emerging issues: no series rose significantly over its baseline")
+
+
+def classify_store_command(
+    model: str | None = typer.Option(None, "--model", help="Model NAME or NAME@VERSION (default: active)."),
+    all_rows: bool = typer.Option(False, "--all", help="Reclassify every row, not only those without predictions."),
+    batch_size: int = typer.Option(1000, "--batch-size", min=1, help="Texts classified and stored together."),
+    progress: bool = typer.Option(True, help="Show a progress bar on stderr."),
+) -> None:
+    """Classify the stored feedback texts and store the predictions (per model version)."""
+    import jieba
+
+    from feedback_nlp.classifiers.registry import resolve_active
+    from feedback_nlp.classify import Classification
+    from feedback_nlp.predictions import classify_store
+
+    jieba.setLogLevel(logging.INFO)
+    settings = get_settings()
+    try:
+        with Store(settings.database_path, timezone=settings.timezone,
+                   memory_limit=settings.db_memory_limit) as store:
+            path = resolve_active(model, settings.model_dir, store)
+            job = Classification.from_settings(path, settings)
+            bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                           console=err, transient=True, disable=not progress)
+            with bar:
+                task = bar.add_task(f"classify-store {job.model_ref}", total=None)
+                report = classify_store(store, job, only_missing=not all_rows, batch_size=batch_size,
+                                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except FeedbackNLPError as exc:
+        raise _fail(exc) from None
+    console.print(f"model {report.model}: {report.n_stored:,} stored, {report.n_errors:,} not classifiable, "
+                  f"{report.n_skipped:,} already predicted, {report.n_feedback:,} feedback rows "
+                  f"({report.duration_s:.1f} s)")
+    for error in report.errors[:10]:
+        console.print(f"[yellow]not classified:[/] {error['feedback_id']}: {error['error']}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``themes`` and ``classify-store`` to the ``feedback-nlp`` app."""
+    app.command("themes")(themes)
+    app.command("classify-store")(classify_store_command)

@@ -1,0 +1,28 @@
+"""Themes mined from the stored predictions: top fault themes, sub-themes, impact, emerging issues.
+
+Every function reads the predictions of one model version (``model="name@version"``;
+None: the active model when it has predictions, else the most recently predicted) for
+the feedback selected by a :class:`~feedback_nlp.query.Query`. With no predictions
+stored they raise :class:`~feedback_nlp.predictions.PredictionsError`, whose message
+says to run ``feedback-nlp classify-store``.
+"""
+
+from feedback_nlp.themes.emerging import BASELINE_PERIODS, EmergingIssue, ModelEvidence, emerging_issues
+from feedback_nlp.themes.impact import ThemeImpact, theme_impact
+from feedback_nlp.themes.keywords import Keyword
+from feedback_nlp.themes.subthemes import SubTheme
+from feedback_nlp.themes.top import SORTS, Theme, top_themes
+
+__all__ = [
+    "BASELINE_PERIODS",
+    "SORTS",
+    "EmergingIssue",
+    "Keyword",
+    "ModelEvidence",
+    "SubTheme",
+    "Theme",
+    "ThemeImpact",
+    "emerging_issues",
+    "theme_impact",
+    "top_themes",
+]
