@@ -43,6 +43,23 @@ class Classification:
     max_text_length: int = 5000
     n_keywords: int = 5
 
+    @classmethod
+    def from_model(cls, path: str | Path, segmenter: Segmenter, *, max_text_length: int = 5000,
+                   quantize: bool = False, num_threads: int | None = None) -> Classification:  # fmt: skip
+        """Load the model directory ``path`` for inference (the one way CLI, API and store use)."""
+        from feedback_nlp.classifiers.artifacts import load_classifier
+
+        classifier = load_classifier(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads)
+        return cls(classifier, segmenter, max_text_length=max_text_length)
+
+    @classmethod
+    def from_settings(cls, path: str | Path, settings: Any, segmenter: Segmenter | None = None) -> Classification:
+        """:meth:`from_model` with the segmentation, text limit and inference options of ``settings``."""
+        return cls.from_model(
+            path, segmenter or Segmenter.from_settings(settings.text), max_text_length=settings.ingest.max_text_length,
+            quantize=settings.inference.quantize, num_threads=settings.inference.threads,
+        )  # fmt: skip
+
     @property
     def model_ref(self) -> str:
         return f"{self.classifier.name}@{self.classifier.version}"

@@ -32,13 +32,15 @@ class EvaluateArguments:
     out: Path | None = field(default=None, metadata={"help": "JSON output (default: <model>/eval_<data>.json)."})
     public_dir: Path = field(default=DataArguments.public_dir, metadata={"help": "Public data, for --data gold."})
     gold_file: Path = field(default=DataArguments.gold_file, metadata={"help": "Gold label file, for --data gold."})
+    quantize: bool = field(default=False, metadata={"help": "Transformer models: score the int8 model served by "
+                                                    "default (FEEDBACK_NLP_INFERENCE__QUANTIZE)."})
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     setup_logging()
     (args,) = parse_args(argv, EvaluateArguments, description=__doc__.splitlines()[0])
     path = resolve_model(args.model, args.model_dir)
-    model = load_classifier(path)
+    model = load_classifier(path, quantize=args.quantize)
     if args.data == "gold":
         frame, name = load_gold(args.gold_file, args.public_dir), "gold"
     else:

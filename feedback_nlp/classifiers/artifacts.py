@@ -193,15 +193,23 @@ def resolve_model(ref: str | Path | None, model_dir: str | Path, *, active: str 
     return matches[0].path
 
 
-def load_classifier(path: str | Path, **kwargs: Any):  # noqa: ANN201 - returns a Classifier
-    """Load any model directory; its ``kind`` picks the class."""
+def load_classifier(  # noqa: ANN201 - returns a Classifier
+    path: str | Path, *, segmenter: Any = None, quantize: bool = False, num_threads: int | None = None
+):
+    """Load any model directory; its ``kind`` picks the class.
+
+    ``quantize`` and ``num_threads`` are inference options of transformer models;
+    other kinds ignore them.
+    """
     metadata = read_metadata(path)
     kind = metadata["kind"]
     # Imported on demand: torch loads only when a transformer model is actually used.
     if kind == "tfidf-linear":
-        from feedback_nlp.classifiers.baseline import TfidfClassifier as cls
-    elif kind == "transformer":
-        from feedback_nlp.classifiers.transformer import TransformerClassifier as cls
-    else:
-        raise ConfigError(f"{path}: unknown model kind {kind!r} (known: tfidf-linear, transformer)")
-    return cls.load(path, **kwargs)
+        from feedback_nlp.classifiers.baseline import TfidfClassifier
+
+        return TfidfClassifier.load(path, segmenter=segmenter)
+    if kind == "transformer":
+        from feedback_nlp.classifiers.transformer import TransformerClassifier
+
+        return TransformerClassifier.load(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads)
+    raise ConfigError(f"{path}: unknown model kind {kind!r} (known: tfidf-linear, transformer)")

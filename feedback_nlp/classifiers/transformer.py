@@ -494,7 +494,11 @@ class TransformerClassifier:
             raise ConfigError(f"{path}: cannot load the transformer model: {exc}") from exc
         network.eval()
         if quantize:
-            network = torch.ao.quantization.quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
+            # The encoder's Linear layers only: they are ~all of the compute, while the
+            # small heads decide labels against tuned thresholds and stay exact.
+            network.encoder = torch.ao.quantization.quantize_dynamic(
+                network.encoder, {torch.nn.Linear}, dtype=torch.qint8
+            )
         model.model_ = network
         model.thresholds_ = {h: np.asarray(v, dtype=float) for h, v in meta["thresholds"].items()}
         model.n_train_ = meta.get("n_train", {})
