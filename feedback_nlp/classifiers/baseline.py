@@ -16,8 +16,10 @@ is dominated by normalisation and jieba.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
@@ -242,6 +244,7 @@ class TfidfClassifier:
             X, Y, w = features[known], truth[known], weights[known]
             coef = np.zeros((len(codes), features.shape[1]))
             intercept = np.zeros(len(codes))
+            fit: list[int] = []
             for j, code in enumerate(codes):
                 positives = int(Y[:, j].sum())
                 if positives < 2 or positives > len(Y) - 2:
@@ -249,10 +252,16 @@ class TfidfClassifier:
                         "%s label %r has %d positive training rows; it predicts its prior", head, code, positives
                     )
                     coef[j], intercept[j] = _constant_head(features.shape[1], positives / max(len(Y), 1))
-                    continue
-                model = self._fit_quietly(self._logistic(False), X, Y[:, j], w)
-                coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
-                logger.info("%s/%s fitted on %d rows (%d positive)", head, code, len(Y), positives)
+                else:
+                    fit.append(j)
+            # One binary problem per label, fitted side by side: liblinear releases the GIL,
+            # so threads use every core without copying the feature matrix.
+            with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=self._workers(len(fit))) as pool:
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                models = pool.map(lambda j: self._logistic(False).fit(X, Y[:, j], sample_weight=w), fit)
+                for j, model in zip(fit, models, strict=True):
+                    coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+                    logger.info("%s/%s fitted on %d rows (%d positive)", head, codes[j], len(Y), int(Y[:, j].sum()))
             self.heads_[head] = LinearHead(coef, intercept, multiclass=False)
         else:
             self.heads_[head] = self._fit_multiclass(head, features, y[head], codes, weights)
@@ -286,6 +295,10 @@ class TfidfClassifier:
                 coef[j], intercept[j] = model.coef_[k], model.intercept_[k]
         logger.info("%s fitted on %d rows, classes %s", head, known.sum(), list(model.classes_))
         return LinearHead(coef, intercept, multiclass=True)
+
+    @staticmethod
+    def _workers(n_tasks: int) -> int:
+        return max(1, min(n_tasks, os.cpu_count() or 1))
 
     @staticmethod
     def _fit_quietly(model: LogisticRegression, X: Any, y: Any, w: np.ndarray) -> LogisticRegression:
