@@ -38,8 +38,8 @@ def _labels(records: list[dict]) -> list[tuple]:
 def measure(model: Path, variant: str, n: int, single: int, threads: int) -> dict:
     import jieba
     import torch
-
     from classify_bench import texts_40
+
     from feedback_nlp.classify import Classification
     from feedback_nlp.config import get_settings
     from feedback_nlp.text import Segmenter

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,17 @@ class TextSettings(BaseModel):
     )
 
 
+class InferenceSettings(BaseModel):
+    """How a model is run when it classifies (CLI, API, stored feedback)."""
+
+    quantize: bool = Field(
+        True,
+        description="Run transformer models with int8 dynamic quantisation (chosen by benchmarks/"
+        "transformer_bench.py: faster on CPU at a small cost in agreement; see README).",
+    )
+    threads: int | None = Field(None, gt=0, description="torch CPU threads for inference (default: torch's).")
+
+
 class KpiTargets(BaseModel):
     """Default KPI targets from shared/spec/kpis.md; override per deployment."""
 
@@ -51,6 +63,66 @@ class KpiTargets(BaseModel):
     first_time_fix_rate: float = Field(0.80, ge=0, le=1)
     repeat_problem_rate: float = Field(0.05, ge=0, le=1)
     csat_rate: float = Field(0.95, ge=0, le=1)
+    # KPIs without a default target in kpis.md: unset (no target, "met" is null) until a
+    # deployment sets one, e.g. FEEDBACK_NLP_KPI_TARGETS__NPS=30. Shares are 0–1.
+    response_sla_rate: float | None = Field(None, ge=0, le=1)
+    resolution_sla_rate: float | None = Field(None, ge=0, le=1)
+    backlog: float | None = Field(None, ge=0, description="Most open tickets at the end of the window.")
+    backlog_overdue_rate: float | None = Field(None, ge=0, le=1)
+    reopen_rate: float | None = Field(None, ge=0, le=1)
+    repeat_repair_rate: float | None = Field(None, ge=0, le=1)
+    visits_per_ticket: float | None = Field(None, ge=0)
+    csat_score: float | None = Field(None, ge=1, le=5)
+    nps: float | None = Field(None, ge=-100, le=100)
+    recommendation_rate: float | None = Field(None, ge=0, le=1)
+    service_quality_score: float | None = Field(None, ge=1, le=5)
+    complaint_rate: float | None = Field(None, ge=0, le=1)
+    repeat_complaint_rate: float | None = Field(None, ge=0, le=1)
+    followup_rate: float | None = Field(None, ge=0, le=1)
+    followup_reach_rate: float | None = Field(None, ge=0, le=1)
+    feedback_rate: float | None = Field(None, ge=0, le=1)
+    fault_rate: float | None = Field(None, ge=0)
+    early_failure_rate: float | None = Field(None, ge=0, le=1)
+    return_rate: float | None = Field(None, ge=0)
+    cost_per_ticket: float | None = Field(None, ge=0)
+    cost_revenue_ratio: float | None = Field(None, ge=0)
+    churn_rate: float | None = Field(None, ge=0, le=1)
+    repurchase_rate: float | None = Field(None, ge=0, le=1)
+    negative_rate: float | None = Field(None, ge=0, le=1)
+
+
+#: What an API key may do: ``read`` KPIs, themes and models; ``classify`` texts; ``ingest`` rows;
+#: ``admin`` activate models (and everything else).
+ApiScope = Literal["read", "classify", "ingest", "admin"]
+
+
+class ApiKeySpec(BaseModel):
+    """One API key as configured: never the key itself, only its SHA-256."""
+
+    name: str = Field(..., min_length=1, description="Who holds the key (shown in logs, never the key).")
+    key_sha256: str = Field(..., pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the key.")
+    scopes: list[ApiScope] = Field(..., min_length=1, description="What the key may do; admin implies all.")
+
+
+class ApiSettings(BaseModel):
+    """The HTTP API: keys, request limits, micro-batching of classify requests."""
+
+    api_keys: list[ApiKeySpec] = Field(
+        default_factory=list,
+        description='Accepted keys, a JSON list: \'[{"name": "bi", "key_sha256": "…", "scopes": ["read"]}]\' '
+        "(`feedback-nlp api-key create` prints an entry).",
+    )
+    max_texts: int = Field(1000, gt=0, description="Most texts in one classify request.")
+    max_text_length: int = Field(5000, gt=0, description="Longest text classify accepts, in characters.")
+    max_body_bytes: int = Field(32 * 1024 * 1024, gt=0, description="Largest request body (413 above it).")
+    max_upload_bytes: int = Field(
+        256 * 1024 * 1024, gt=0, description="Largest body of POST /v1/ingest (a file upload or JSON rows)."
+    )
+    batch_max_size: int = Field(256, gt=0, description="Most texts the micro-batcher runs through the model at once.")
+    batch_max_wait_ms: float = Field(
+        2.0, ge=0, description="How long an idle micro-batcher waits for more requests before running a batch."
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none: no CORS).")
 
 
 class Settings(BaseSettings):
@@ -74,7 +146,9 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="Zone for timestamps given without one, and for periods.")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     text: TextSettings = Field(default_factory=TextSettings)
+    inference: InferenceSettings = Field(default_factory=InferenceSettings)
     kpi_targets: KpiTargets = Field(default_factory=KpiTargets)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @property
     def database_path(self) -> Path:

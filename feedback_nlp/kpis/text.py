@@ -1,0 +1,112 @@
+"""Text-derived KPIs: sentiment and aspects from the stored predictions of one model version.
+
+Themes (top fault themes, emerging issues) are computed by :mod:`feedback_nlp.themes`;
+this module only wraps their lists as KPI results, importing that module lazily so
+the KPIs work (with a null and a reason) where it is not installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.kpis.context import FEEDBACK, Context, num, shares
+from feedback_nlp.kpis.results import KpiResult
+from feedback_nlp.predictions import split_model_key
+from feedback_nlp.store import Store
+
+SENTIMENT_IDS = ("sentiment_distribution", "negative_rate")
+THEME_IDS = ("top_fault_themes", "emerging_themes")
+IDS: tuple[str, ...] = (*SENTIMENT_IDS, "aspect_mentions", *THEME_IDS)
+NO_PREDICTIONS = ("no stored predictions: run `feedback-nlp classify-store` to classify the stored feedback, "
+                  "or pass --model NAME@VERSION")
+NEGATIVE = "negative"
+
+
+def compute(ctx: Context, ids: list[str], store: Store) -> list[KpiResult]:
+    if ctx.model is None:
+        return ctx.null(ids, NO_PREDICTIONS)
+    out: list[KpiResult] = []
+    sql_ids = [i for i in ids if i not in THEME_IDS]
+    if sql_ids:
+        reason = ctx.unsupported_reason(FEEDBACK, "feedback KPIs")
+        if reason:
+            out += ctx.null(sql_ids, reason)
+        else:
+            out += _sentiment_and_aspects(ctx, sql_ids)
+    for kpi_id in ids:
+        if kpi_id in THEME_IDS:
+            out.append(_themes(ctx, kpi_id, store))
+    return out
+
+
+def _model_filter(ctx: Context) -> tuple[str, str, list[Any]]:
+    assert ctx.model is not None
+    name, version = split_model_key(ctx.model)
+    join = "JOIN predictions pr ON pr.feedback_id = f.feedback_id"
+    return join, "pr.model_name = ? AND pr.model_version = ?", [name, version]
+
+
+def _sentiment_and_aspects(ctx: Context, ids: list[str]) -> list[KpiResult]:
+    join, model_cond, model_params = _model_filter(ctx)
+    sql, params = ctx.select_sql(FEEDBACK, "count(*) AS n", where=model_cond, extra_from=join,
+                                 extra_group=["pr.sentiment AS sentiment"])
+    frame = ctx.fetch(sql, params + model_params)
+    if frame.empty:
+        return ctx.null(ids, f"no feedback in the selection has a prediction of model {ctx.model}")
+    sentiments: dict[Any, dict[str, float]] = {}
+    for key, row in ctx.keys(frame):
+        sentiments.setdefault(key, {})[str(row["sentiment"])] = num(row, "n")
+    aspects: dict[Any, dict[str, dict[str, float]]] = {}
+    if "aspect_mentions" in ids:
+        cond, a_params = ctx.where(FEEDBACK)
+        a_frame = ctx.fetch(
+            f"""
+            SELECT g, p, aspect, count(*) AS n, count(*) FILTER (WHERE sentiment = '{NEGATIVE}') AS n_negative
+            FROM (SELECT {ctx.group_sql(FEEDBACK)} AS g, {ctx.period_sql(FEEDBACK.time_column)} AS p,
+                         unnest(pr.aspects) AS aspect, pr.sentiment
+                  FROM {ctx.from_clause(FEEDBACK)} {join} WHERE {cond} AND {model_cond})
+            GROUP BY ALL
+            """,
+            a_params + model_params,
+        )
+        for key, row in ctx.keys(a_frame):
+            aspects.setdefault(key, {})[str(row["aspect"])] = {"n": num(row, "n"), "neg": num(row, "n_negative")}
+    out = []
+    for key, counts in sentiments.items():
+        n = sum(counts.values())
+        for kpi_id in ids:
+            if kpi_id == "sentiment_distribution":
+                out.append(ctx.result(kpi_id, n, sample_size=int(n), key=key, reason="no classified feedback",
+                                      details={"counts": shares(counts, n), "model": ctx.model}))
+            elif kpi_id == "negative_rate":
+                out.append(ctx.ratio(kpi_id, counts.get(NEGATIVE, 0.0), n, key=key, empty="no classified feedback",
+                                     details={"model": ctx.model}))
+            else:
+                mentions = aspects.get(key, {})
+                total = sum(a["n"] for a in mentions.values())
+                ranked = sorted(mentions.items(), key=lambda kv: (-kv[1]["n"], kv[0]))
+                details = {"aspects": {a: {"count": int(v["n"]), "share_of_feedback": v["n"] / n,
+                                           "negative_share": v["neg"] / v["n"]} for a, v in ranked},
+                           "n_classified": int(n), "model": ctx.model}
+                out.append(ctx.result(kpi_id, total, sample_size=int(n), key=key, details=details,
+                                      reason="no classified feedback"))
+    return out
+
+
+def _themes(ctx: Context, kpi_id: str, store: Store) -> KpiResult:
+    try:
+        from feedback_nlp import themes  # written alongside; optional until it lands
+    except ImportError:
+        return ctx.result(kpi_id, None, reason="themes module unavailable")
+    try:
+        if kpi_id == "top_fault_themes":
+            items = themes.top_themes(store, ctx.query, model=ctx.model)
+            field = "themes"
+        else:
+            items = themes.emerging_issues(store, ctx.query, model=ctx.model)
+            field = "alerts"
+    except (FeedbackNLPError, ValueError) as exc:
+        return ctx.result(kpi_id, None, reason=f"{kpi_id}: {exc}")
+    listed = [item.to_dict() for item in items]
+    return ctx.result(kpi_id, len(listed), sample_size=len(listed), details={field: listed, "model": ctx.model})
