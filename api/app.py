@@ -1,54 +1,91 @@
-"""Application factory. Routers only translate HTTP to library calls and back."""
+"""Application factory: settings in, a FastAPI app out. Routers only translate HTTP to library calls.
+
+The lifespan handler opens the store, builds the segmenter, loads the active model
+(off the event loop) and starts one inference thread; everything lives on
+``app.state.services`` (:class:`api.deps.Services`). Nothing is read at import time.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from pydantic import BaseModel
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
+from api.deps import Services
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimitMiddleware
+from api.metrics import ApiMetrics, MetricsMiddleware
+from api.routers import classify, ingest, kpis, models, ops, themes
+from api.runtime import ModelService
+from api.security import KeyRing
 from feedback_nlp import Settings, Store, __version__, get_settings
+from feedback_nlp.text import Segmenter
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Chinese after-sales feedback: ingestion, classification, KPIs and themes.
+
+Send an API key as `X-API-Key: <key>` or `Authorization: Bearer <key>`. Scopes: `read`
+(KPIs, themes, models), `classify`, `ingest`, `admin` (activate models; implies all).
+Every error has the shape `{"type", "message", "details"}`.
+"""
 
 
-class Health(BaseModel):
-    status: str
-    version: str
+def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None = None) -> FastAPI:
+    """The app, bound to ``settings`` (default: from the environment).
 
-
-class Ready(BaseModel):
-    status: str
-    schema_version: int
-    tables: dict[str, int]
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app, bound to ``settings`` (default: from the environment)."""
+    ``segmenter`` lets tests share one warmed-up segmenter between apps; by default the
+    lifespan handler builds one from ``settings.text``.
+    """
     settings = settings or get_settings()
+    metrics = ApiMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.database_path, timezone=settings.timezone, memory_limit=settings.db_memory_limit)
-        store.connection()
-        app.state.store = store
-        app.state.settings = settings
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        service: ModelService | None = None
         try:
+            await asyncio.to_thread(store.connection)
+            seg = segmenter or await asyncio.to_thread(Segmenter.from_settings, settings.text)
+            service = ModelService(
+                settings.model_dir, store, seg, executor, max_text_length=settings.api.max_text_length,
+                batch_max_size=settings.api.batch_max_size, batch_max_wait_ms=settings.api.batch_max_wait_ms,
+                quantize=settings.inference.quantize, num_threads=settings.inference.threads,
+                on_batch=metrics.model_batch.observe, on_activate=metrics.set_active_model,
+            )  # fmt: skip
+            await asyncio.to_thread(service.load_active)
+            keys = KeyRing(settings.api.api_keys)
+            if not len(keys):
+                logger.warning("no API keys configured: every /v1 request gets 401 "
+                               "(create one with `feedback-nlp api-key create`)")
+            app.state.services = Services(settings=settings, store=store, models=service, keys=keys,
+                                          metrics=metrics, ingest_lock=threading.Lock())
             yield
         finally:
+            app.state.services = None
+            if service is not None:
+                await service.close()
+            executor.shutdown(wait=True, cancel_futures=True)
             store.close()
 
-    app = FastAPI(title="feedback-nlp", version=__version__, lifespan=lifespan,
-                  description="Chinese after-sales feedback: ingestion, classification and KPIs.")
-
-    @app.get("/health", response_model=Health, tags=["ops"])
-    def health() -> Health:
-        """Liveness: the process answers."""
-        return Health(status="ok", version=__version__)
-
-    @app.get("/ready", response_model=Ready, tags=["ops"])
-    def ready(request: Request) -> Ready:
-        """Readiness: the store is open and migrated."""
-        info = request.app.state.store.info()
-        return Ready(status="ready", schema_version=info.schema_version, tables=info.tables)
-
+    app = FastAPI(title="feedback-nlp", version=__version__, lifespan=lifespan, description=DESCRIPTION)
+    app.state.services = None
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    for router in (ops.router, classify.router, ingest.router, kpis.router, themes.router, models.router):
+        app.include_router(router)
+    # Added last = outermost: sizes are checked before anything reads the body, metrics see every answer.
+    if settings.api.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "X-API-Key", "Content-Type"])
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api.max_body_bytes,
+                       upload_bytes=settings.api.max_upload_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -160,10 +160,14 @@ def db_info(as_json: bool = typer.Option(False, "--json", help="Print JSON inste
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    demo: bool = typer.Option(False, "--demo", help="On an empty store, generate and ingest the demo data first."),
+    demo: bool = typer.Option(False, "--demo", help="On an empty store, generate and ingest the demo data first; "
+                              "on localhost also print a generated API key with every scope."),
     demo_tickets: int = typer.Option(20_000, help="Tickets in the generated demo."),
     demo_model_texts: int = typer.Option(
         40_000, help="Generated texts in the training data of the model trained when none exists."
+    ),
+    demo_finetune_minutes: float = typer.Option(
+        6.0, help="When no model exists: fine-tuning budget of the first training run (0: baseline only)."
     ),
 ) -> None:
     """Run the HTTP API (uvicorn)."""
@@ -184,10 +188,34 @@ def serve(
         for report in status.reports:
             print_report(report, show=5)
         try:
-            ensure_model(settings.model_dir, public_dir=settings.public_data_dir, n_demo=demo_model_texts)
+            ensure_model(settings.model_dir, public_dir=settings.public_data_dir, n_demo=demo_model_texts,
+                         data_dir=settings.data_dir, finetune_minutes=demo_finetune_minutes)
         except FeedbackNLPError as exc:
             raise _fail(exc) from None
+        try:
+            _classify_stored_feedback(settings)
+        except FeedbackNLPError as exc:
+            raise _fail(exc) from None
+        settings = cli_api.with_demo_key(settings, host)
     uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _classify_stored_feedback(settings: Settings) -> None:
+    """Demo start-up: store the active model's predictions of every feedback text that lacks one."""
+    from feedback_nlp.classifiers.artifacts import read_metadata
+    from feedback_nlp.classifiers.registry import resolve_active
+    from feedback_nlp.classify import Classification
+    from feedback_nlp.predictions import ensure_predictions, missing_predictions
+
+    with _store(settings) as store:
+        path = resolve_active(None, settings.model_dir, store)
+        meta = read_metadata(path)
+        if missing_predictions(store, f"{meta['name']}@{meta['version']}") == 0:
+            return  # a later start: nothing to load or classify
+        report = ensure_predictions(store, Classification.from_settings(path, settings))
+    if report is not None:
+        err.print(f"classified {report.n_stored:,} stored feedback texts with {report.model} "
+                  f"({report.duration_s:.0f} s)")  # fmt: skip
 
 
 def _open_store_if_any(settings: Settings, *, read_only: bool = True) -> Store | None:
@@ -211,10 +239,8 @@ def classify(
     """Classify every text of a file: fault types, primary fault, sentiment, aspects, scores, tokens, keywords."""
     import jieba
 
-    from feedback_nlp.classifiers.artifacts import load_classifier
     from feedback_nlp.classifiers.registry import resolve_active
     from feedback_nlp.classify import Classification, classify_file
-    from feedback_nlp.text import Segmenter
 
     jieba.setLogLevel(logging.INFO)  # jieba's own handler prints its dictionary build at DEBUG
     settings = get_settings()
@@ -225,15 +251,54 @@ def classify(
         finally:
             if store is not None:
                 store.close()
-        segmenter = Segmenter.from_settings(settings.text)
-        classifier = load_classifier(path, segmenter=segmenter)
-        job = Classification(classifier, segmenter, max_text_length=settings.ingest.max_text_length)
+        job = Classification.from_settings(path, settings)
         counts = classify_file(job, in_path, out_path, batch_size=batch_size, text_column=text_column,
                                progress=progress, workers=workers)
     except FeedbackNLPError as exc:
         raise _fail(exc) from None
     err.print(f"{counts['rows']} rows: {counts['classified']} classified, {counts['errors']} with an error "
               f"field; model {job.model_ref}; written to {out_path}")
+
+
+@app.command()
+def train(
+    minutes: float = typer.Option(6.0, "--minutes", help="Fine-tuning time budget in minutes (0: baseline only)."),
+    n_demo: int = typer.Option(40_000, help="Generated demo texts in the default training corpus."),
+    n_layers: int = typer.Option(6, help="Encoder layers kept for fine-tuning (fewer: faster, less accurate)."),
+    base_model: Path | None = typer.Option(
+        None, help="A local Hugging Face encoder (bert-base-chinese, MacBERT…) instead of the converted e5-small."
+    ),
+    retrain_baseline: bool = typer.Option(False, help="Train a new baseline even when one exists."),
+    activate: str = typer.Option("auto", help="auto (only if it beats the serving model) | always | never."),
+    threads: int | None = typer.Option(None, help="torch CPU threads for fine-tuning (default: all cores)."),
+) -> None:
+    """Train the default models: data, base model, baseline, fine-tuned transformer; activate the better.
+
+    Each step is skipped when its result exists (delete data/training/default to rebuild
+    the corpus). Prints both models' held-out scores and the activation decision.
+    """
+    from feedback_nlp.pipeline import PipelineOptions, run_pipeline
+    from feedback_nlp.training import setup_logging
+
+    setup_logging()
+    settings = get_settings()
+    options = PipelineOptions(
+        model_dir=settings.model_dir, data_dir=settings.data_dir, public_dir=settings.public_data_dir,
+        n_demo=n_demo, finetune_minutes=minutes, n_layers=n_layers, base_model=base_model,
+        retrain_baseline=retrain_baseline, activate=activate, num_threads=threads,
+    )  # fmt: skip
+    try:
+        result = run_pipeline(options, say=lambda line: console.print(f"[bold]{line}[/]"))
+    except FeedbackNLPError as exc:
+        raise _fail(exc) from None
+    table = RichTable(title="training pipeline")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    for step, seconds in result.seconds.items():
+        table.add_row(step, f"{seconds:.0f}")
+    console.print(table)
+    console.print(f"baseline: {result.baseline}   transformer: {result.transformer or '-'}   "
+                  f"activated: {result.activation.get('activated', False)}")  # fmt: skip
 
 
 @models_app.command("list")
@@ -296,6 +361,13 @@ def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                     console=err, transient=True)
 
+
+# Command groups that live in their own modules register themselves here.
+from feedback_nlp import cli_api, cli_kpis, cli_themes  # noqa: E402
+
+cli_api.register(app)
+cli_kpis.register(app)
+cli_themes.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,74 @@
+"""Dependencies shared by the routers: the app's services and the API-key check per scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import ApiError
+from api.metrics import ApiMetrics
+from api.runtime import ModelService
+from api.security import KeyRing, Principal
+from feedback_nlp.config import ApiScope, Settings
+from feedback_nlp.store import Store
+
+
+@dataclass
+class Services:
+    """Everything the lifespan handler builds, kept on ``app.state.services``."""
+
+    settings: Settings
+    store: Store
+    models: ModelService
+    keys: KeyRing
+    metrics: ApiMetrics
+    ingest_lock: Any  # threading.Lock: one ingest at a time keeps each run's report exact
+
+
+async def get_services(request: Request) -> Services:
+    # async: a plain function dependency would cost a thread hop per request
+    services = getattr(request.app.state, "services", None)
+    if services is None:  # only before start-up finished or after shutdown
+        raise ApiError(503, "not_ready", "the service is starting or stopping")
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (`fnlp_…`).")
+_bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token.")
+
+
+async def _principal(services: ServicesDep, api_key: str | None = Security(_api_key_header),
+               bearer: HTTPAuthorizationCredentials | None = Security(_bearer)) -> Principal:
+    key = api_key or (bearer.credentials if bearer is not None else None)
+    if not key:
+        raise ApiError(401, "unauthorized", "an API key is required: send X-API-Key or Authorization: Bearer",
+                       headers={"WWW-Authenticate": "Bearer"})
+    principal = services.keys.authenticate(key)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+def require(scope: ApiScope) -> Callable[..., Principal]:
+    """A dependency that lets through keys holding ``scope`` (or ``admin``)."""
+
+    async def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        if not principal.allows(scope):
+            raise ApiError(403, "forbidden", f"this API key lacks the {scope!r} scope",
+                           {"required_scope": scope, "key": principal.name})
+        return principal
+
+    check.__name__ = f"require_{scope}"
+    return check
+
+
+ReadKey = Annotated[Principal, Depends(require("read"))]
+ClassifyKey = Annotated[Principal, Depends(require("classify"))]
+IngestKey = Annotated[Principal, Depends(require("ingest"))]
+AdminKey = Annotated[Principal, Depends(require("admin"))]

@@ -1,0 +1,61 @@
+"""GET /v1/kpis, /v1/kpis/catalogue, /v1/kpis/{kpi_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import ReadKey, Services, ServicesDep
+from api.errors import ApiError
+from api.query import QueryDep, QueryParams
+from api.schemas.analytics import KpiCatalogueResponse, KpisResponse
+from api.schemas.common import error_responses
+from feedback_nlp.kpis import CATALOGUE, CATEGORIES, UnknownKpiError, compute_kpis, get_definition, resolve_targets
+
+router = APIRouter(prefix="/v1/kpis", tags=["kpis"])
+
+_KPI_ID = r"^[a-z][a-z0-9_]*$"
+
+
+@router.get("", response_model=KpisResponse, responses=error_responses(401, 403, 404, 422))
+def kpis(
+    services: ServicesDep,
+    principal: ReadKey,
+    params: QueryDep,
+    ids: Annotated[list[str] | None, Query(description="KPI ids (repeat or comma-separate); default: all.")] = None,
+) -> dict[str, Any]:
+    """Every KPI of the catalogue (or those in ``ids``) for the window, filters, grouping and period."""
+    wanted = [i.strip() for value in ids or [] for i in value.split(",") if i.strip()] or None
+    return _compute(services, params, wanted)
+
+
+@router.get("/catalogue", response_model=KpiCatalogueResponse, responses=error_responses(401, 403))
+def catalogue(services: ServicesDep, principal: ReadKey) -> dict[str, Any]:
+    """The KPI catalogue: id, Chinese name, unit, formula, target."""
+    targets = resolve_targets(services.settings.kpi_targets)
+    return {"kpis": [{**d.to_dict(), "category_zh": CATEGORIES.get(d.category, d.category), "target": targets[d.id]}
+                     for d in CATALOGUE.values()]}
+
+
+@router.get("/{kpi_id}", response_model=KpisResponse, responses=error_responses(401, 403, 404, 422))
+def kpi(
+    services: ServicesDep,
+    principal: ReadKey,
+    params: QueryDep,
+    kpi_id: Annotated[str, Path(pattern=_KPI_ID, max_length=100, description="A KPI id of the catalogue.")],
+) -> dict[str, Any]:
+    """One KPI for the window, filters, grouping and period."""
+    try:
+        get_definition(kpi_id)
+    except UnknownKpiError:
+        raise ApiError(404, "kpi_not_found", f"unknown KPI {kpi_id!r}; see GET /v1/kpis/catalogue",
+                       {"kpi_id": kpi_id}) from None
+    return _compute(services, params, [kpi_id])
+
+
+def _compute(services: Services, params: QueryParams, ids: list[str] | None) -> dict[str, Any]:
+    active = services.models.active.ref if services.models.active is not None else None
+    report = compute_kpis(services.store, params.query, ids=ids, targets=services.settings.kpi_targets,
+                          model=params.model, active_model=active)
+    return report.to_dict()

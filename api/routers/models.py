@@ -1,0 +1,39 @@
+"""GET /v1/models, POST /v1/models/{name}/activate."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path
+from fastapi.concurrency import run_in_threadpool
+
+from api.deps import AdminKey, ReadKey, Services, ServicesDep
+from api.runtime import MODEL_REF_PATTERN
+from api.schemas.common import error_responses
+from api.schemas.models import ActivateResponse, ModelItem, ModelsResponse
+from feedback_nlp.classifiers.artifacts import ModelInfo, list_models
+
+router = APIRouter(prefix="/v1/models", tags=["models"])
+
+
+def _item(info: ModelInfo, services: Services, active: str | None) -> ModelItem:
+    return ModelItem(ref=info.ref, name=info.name, version=info.version, kind=info.kind, created_at=info.created_at,
+                     taxonomy=info.taxonomy, active=info.ref == active, loaded=services.models.is_loaded(info.path),
+                     metrics=info.metrics)
+
+
+@router.get("", response_model=ModelsResponse, responses=error_responses(401, 403))
+def models(services: ServicesDep, principal: ReadKey) -> ModelsResponse:
+    """The models in the model folder, newest first: which one is active and which are loaded."""
+    active = services.models.active.ref if services.models.active is not None else None
+    infos = list_models(services.models.model_dir)
+    return ModelsResponse(active=active, models=[_item(i, services, active) for i in infos])
+
+
+@router.post("/{name}/activate", response_model=ActivateResponse, responses=error_responses(401, 403, 404, 422))
+async def activate_model(
+    services: ServicesDep,
+    principal: AdminKey,
+    name: str = Path(..., pattern=MODEL_REF_PATTERN, description="NAME (newest version) or NAME@VERSION."),
+) -> ActivateResponse:
+    """Load a model, record it as active in the store and serve it from the next request on."""
+    info = await run_in_threadpool(services.models.activate, name)
+    return ActivateResponse(active=info.ref, model=_item(info, services, info.ref))

@@ -1,0 +1,65 @@
+"""GET /v1/themes/top, /v1/themes/emerging."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import ReadKey, Services, ServicesDep
+from api.query import QueryDep, QueryParams
+from api.schemas.analytics import ThemesResponse
+from api.schemas.common import error_responses
+from feedback_nlp.text import mask_personal_data
+from feedback_nlp.themes import SORTS, emerging_issues, top_themes
+from feedback_nlp.themes._scope import resolve_model
+
+router = APIRouter(prefix="/v1/themes", tags=["themes"])
+
+Sort = Literal[SORTS]  # type: ignore[valid-type]
+Top = Annotated[int, Query(ge=1, le=100, description="How many themes or issues.")]
+
+
+@router.get("/top", response_model=ThemesResponse, responses=error_responses(401, 403, 404, 422))
+def top(
+    services: ServicesDep,
+    principal: ReadKey,
+    params: QueryDep,
+    top: Top = 10,
+    sort: Annotated[Sort, Query(description="count | impact | nps_impact | negative_rate | change.")] = "count",
+    sub_themes: Annotated[bool, Query(description="Cluster each theme into sub-themes.")] = True,
+) -> dict[str, Any]:
+    """The top fault themes: count, share, negative rate, change, keywords, sub-themes, impact, masked examples."""
+    ref = _ref(services, params)
+    themes = top_themes(services.store, params.query, model=ref, top=top, sort=sort, sub_themes=sub_themes,
+                        taxonomy=services.models.taxonomy(ref), segmenter=services.models.segmenter)
+    return _response(params, ref, themes)
+
+
+@router.get("/emerging", response_model=ThemesResponse, responses=error_responses(401, 403, 404, 422))
+def emerging(services: ServicesDep, principal: ReadKey, params: QueryDep, top: Top = 10) -> dict[str, Any]:
+    """Fault types or keywords whose mentions in the window rise significantly over their baseline."""
+    ref = _ref(services, params)
+    issues = emerging_issues(services.store, params.query, model=ref, taxonomy=services.models.taxonomy(ref))
+    return _response(params, ref, issues[:top])
+
+
+def _ref(services: Services, params: QueryParams) -> str:
+    """The model whose predictions to read: as asked, else the serving model's, else the newest predicted."""
+    active = services.models.active.ref if services.models.active is not None else None
+    return "@".join(resolve_model(services.store, params.model, active))
+
+
+def _response(params: QueryParams, ref: str, items: list[Any]) -> dict[str, Any]:
+    return {"query": params.query.to_dict(), "model": ref, "themes": [_masked(item.to_dict()) for item in items]}
+
+
+def _masked(value: Any, *, example: bool = False) -> Any:
+    """Example texts leave the API masked (phones, ID cards, e-mail, plates), whatever the library did."""
+    if isinstance(value, str):
+        return mask_personal_data(value) if example else value
+    if isinstance(value, dict):
+        return {k: _masked(v, example=example or "example" in str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v, example=example) for v in value]
+    return value

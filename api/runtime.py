@@ -1,0 +1,186 @@
+"""What the app holds while it runs: the store, the segmenter and the loaded models.
+
+Built once in the lifespan handler (:func:`api.app.create_app`). Models are loaded
+once and cached per model directory; the active one is swapped atomically (one
+reference assignment) when a model is activated, so a request in flight finishes on
+the model it started with and the next one uses the new model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from api.batching import MicroBatcher
+from api.errors import ApiError
+from feedback_nlp.classifiers.artifacts import (
+    ModelInfo,
+    list_models,
+    model_taxonomy,
+    read_metadata,
+    resolve_model,
+)
+from feedback_nlp.classifiers.registry import activate, active_model
+from feedback_nlp.classify import Classification
+from feedback_nlp.errors import ConfigError
+from feedback_nlp.store import Store
+from feedback_nlp.taxonomy import HEADS, Taxonomy
+from feedback_nlp.text import Segmenter
+
+logger = logging.getLogger(__name__)
+
+#: What a client may name as a model: NAME or NAME@VERSION, never a path.
+MODEL_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(@[A-Za-z0-9][A-Za-z0-9_.\-]*)?$"
+_MODEL_REF_RE = re.compile(MODEL_REF_PATTERN)
+
+
+@dataclass
+class LoadedModel:
+    """One model ready to classify, with its Chinese label names and its micro-batcher."""
+
+    ref: str
+    path: Path
+    kind: str
+    classification: Classification
+    names_zh: dict[str, dict[str, str]]
+    batcher: MicroBatcher[str, dict[str, Any]] = field(repr=False)
+
+    def name_zh(self, head: str, code: str | None) -> str | None:
+        if code is None:
+            return None
+        return self.names_zh.get(head, {}).get(code, code)
+
+
+class ModelService:
+    """Loads, caches and swaps models; classifies through each model's micro-batcher."""
+
+    def __init__(self, model_dir: Path, store: Store, segmenter: Segmenter, executor: Executor, *,
+                 max_text_length: int = 5000, batch_max_size: int = 256, batch_max_wait_ms: float = 2.0,
+                 quantize: bool = False, num_threads: int | None = None,
+                 on_batch: Callable[[int], None] | None = None,
+                 on_activate: Callable[[str], None] | None = None) -> None:
+        self.model_dir = Path(model_dir)
+        self.store = store
+        self.segmenter = segmenter
+        self.executor = executor
+        self.max_text_length = max_text_length
+        self.quantize = quantize  # inference options of transformer models (settings.inference)
+        self.num_threads = num_threads
+        self.batch_max_size = batch_max_size
+        self.batch_max_wait_ms = batch_max_wait_ms
+        self.on_batch = on_batch
+        self.on_activate = on_activate
+        self._cache: dict[Path, LoadedModel] = {}
+        self._by_ref: dict[str, LoadedModel] = {}  # exact NAME@VERSION only: NAME alone may gain versions
+        self._lock = threading.Lock()
+        self._active: LoadedModel | None = None
+        self.load_error: str | None = None
+
+    # -- loading ---------------------------------------------------------------------
+    @property
+    def active(self) -> LoadedModel | None:
+        return self._active
+
+    def _resolve(self, ref: str | None) -> Path:
+        if ref is None:
+            try:
+                return resolve_model(None, self.model_dir, active=active_model(self.store))
+            except ConfigError as exc:
+                raise ApiError(503, "no_model", str(exc)) from None
+        if not _MODEL_REF_RE.match(ref):
+            raise ApiError(422, "validation_error", f"model {ref!r}: expected NAME or NAME@VERSION",
+                           [{"loc": ["model"], "path": "model", "message": "expected NAME or NAME@VERSION",
+                             "type": "value_error"}])
+        name, _, version = ref.partition("@")
+        matches = [m for m in list_models(self.model_dir) if m.name == name and (not version or m.version == version)]
+        if not matches:
+            known = ", ".join(sorted(m.ref for m in list_models(self.model_dir))) or "none"
+            raise ApiError(404, "model_not_found", f"model {ref!r} not found (known: {known})", {"model": ref})
+        return matches[0].path
+
+    def _load(self, path: Path) -> LoadedModel:
+        with self._lock:  # two requests for a new model load it once
+            cached = self._cache.get(path)
+            if cached is not None:
+                return cached
+            meta = read_metadata(path)
+            job = Classification.from_model(path, self.segmenter, max_text_length=self.max_text_length,
+                                            quantize=self.quantize, num_threads=self.num_threads)
+            taxonomy = job.classifier.taxonomy_
+            names = {head: dict(taxonomy.head(head).names_zh) for head in HEADS}
+            names["primary_fault"] = names["fault_types"]
+            batcher: MicroBatcher[str, dict[str, Any]] = MicroBatcher(
+                job.classify, self.executor, max_size=self.batch_max_size, max_wait_ms=self.batch_max_wait_ms,
+                on_batch=self.on_batch,
+            )  # fmt: skip
+            loaded = LoadedModel(job.model_ref, path, str(meta["kind"]), job, names, batcher)
+            self._cache[path] = loaded
+            self._by_ref[loaded.ref] = loaded
+            logger.info("loaded model %s from %s", loaded.ref, path)
+            return loaded
+
+    def load_active(self) -> LoadedModel | None:
+        """Load the active model (start-up). Without any model, records why and returns None."""
+        try:
+            loaded = self._load(self._resolve(None))
+        except (ApiError, ConfigError) as exc:
+            self.load_error = exc.message if isinstance(exc, ApiError) else str(exc)
+            logger.warning("no model loaded: %s", self.load_error)
+            return None
+        self._set_active(loaded)
+        return loaded
+
+    def _set_active(self, loaded: LoadedModel) -> None:
+        self._active = loaded  # one assignment: requests see the old or the new model, never a mix
+        self.load_error = None
+        if self.on_activate is not None:
+            self.on_activate(loaded.ref)
+
+    def get(self, ref: str | None) -> LoadedModel:
+        """The model to classify with: ``ref`` (NAME or NAME@VERSION) or the active one."""
+        if ref is None:
+            if self._active is None:
+                raise ApiError(503, "no_model", f"no model loaded: {self.load_error or 'none in the model folder'}")
+            return self._active
+        return self._load(self._resolve(ref))
+
+    def activate(self, ref: str) -> ModelInfo:
+        """Load ``ref``, record it as active in the store, then serve it."""
+        path = self._resolve(ref)
+        loaded = self._load(path)  # a model that does not load is never recorded
+        info = activate(self.store, loaded.ref, self.model_dir)
+        self._set_active(loaded)
+        return info
+
+    def taxonomy(self, ref: str) -> Taxonomy:
+        """The taxonomy of model ``ref`` (NAME@VERSION): the loaded model's, its metadata's, else the default."""
+        loaded = self._by_ref.get(ref)
+        if loaded is not None:
+            return loaded.classification.classifier.taxonomy_
+        name, _, version = ref.partition("@")
+        for info in list_models(self.model_dir):
+            if info.name == name and info.version == version:
+                return model_taxonomy(read_metadata(info.path))
+        return Taxonomy.default()  # predictions of a model no longer in the folder: read with the default codes
+
+    def is_loaded(self, path: Path) -> bool:
+        return path in self._cache
+
+    # -- classifying -------------------------------------------------------------------
+    async def classify(self, texts: list[str], ref: str | None = None) -> tuple[LoadedModel, list[dict[str, Any]]]:
+        """Records for ``texts`` from ``ref`` (or the active model), through its micro-batcher."""
+        model = self._active if ref is None else self._by_ref.get(ref)
+        if model is None:  # resolving reads the model folder and may load a model: off the event loop
+            model = await asyncio.to_thread(self.get, ref)
+        return model, await model.batcher.submit(texts)
+
+    async def close(self) -> None:
+        for loaded in list(self._cache.values()):
+            await loaded.batcher.close()
