@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 ENCODER_DIR = "encoder"
 HEADS_FILE = "heads.safetensors"
 COMPANION_DIR = "companion"
-#: Steps timed before a ``max_minutes`` budget fixes the step count.
+#: Every this many steps a ``max_minutes`` budget re-plans the step count.
 BUDGET_PROBE_STEPS = 20
 #: Blend weights tried for each head (the transformer's share).
 BLEND_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
@@ -270,7 +270,8 @@ class TransformerClassifier:
                 optimizer.step()
                 schedule.step()
                 step += 1
-                if cfg.max_minutes is not None and step == BUDGET_PROBE_STEPS:
+                if cfg.max_minutes is not None and step % BUDGET_PROBE_STEPS == 0:
+                    # re-planned every few steps: a machine that gets busier mid-run still ends in time
                     self._fit_budget(plan, step, time.perf_counter() - started, cfg.max_minutes)
                 running += loss.item() * len(batch)
                 seen += len(batch)
@@ -303,11 +304,12 @@ class TransformerClassifier:
 
         Validation passes take time too; 10 % of the budget is kept for them.
         """
-        affordable = int(0.9 * minutes * 60 / (elapsed / step))
+        affordable = max(int(0.9 * minutes * 60 / (elapsed / step)), step)
         if affordable < plan["total"]:
-            logger.info("time budget %.1f min: %d steps of %d planned (%.2f s/step)",
-                        minutes, max(affordable, step), plan["total"], elapsed / step)
-            plan["total"] = max(affordable, step)
+            if step == BUDGET_PROBE_STEPS or affordable < 0.9 * plan["total"]:
+                logger.info("time budget %.1f min: %d steps of %d planned (%.2f s/step)",
+                            minutes, affordable, plan["total"], elapsed / step)
+            plan["total"] = affordable
             plan["warmup"] = min(plan["warmup"], max(1, plan["total"] // 10))
 
     @torch.inference_mode()
