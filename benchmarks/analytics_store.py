@@ -15,6 +15,7 @@ The file is cached: when it exists with the requested row counts it is reused.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -54,9 +55,14 @@ def expected_counts(n_tickets: int, n_feedback: int, n_followups: int, n_orders:
 
 
 def _counts(path: Path) -> dict[str, int] | None:
+    """Row counts of a cached store, and ``with_keywords`` (predictions carrying ``scores->'keywords'``)."""
     try:
         with Store(path, read_only=True) as store:
-            return dict(store.info().tables)
+            counts = dict(store.info().tables)
+            row = store.cursor().execute("SELECT count(*) FROM (SELECT 1 FROM predictions "
+                                         "WHERE json_extract(scores, '$.keywords') IS NOT NULL LIMIT 1)").fetchone()
+            counts["with_keywords"] = int(row[0]) if row else 0
+            return counts
     except Exception:  # noqa: BLE001 - any unreadable file is rebuilt
         return None
 
@@ -65,7 +71,8 @@ def build_store(path: Path, n_tickets: int = 1_000_000, n_feedback: int = 1_000_
                 n_orders: int = 1_000_000, seed: int = 0) -> Path:
     """Fill a DuckDB store at ``path`` (reused when it already holds these counts); returns ``path``."""
     path = Path(path)
-    want = expected_counts(n_tickets, n_feedback, n_followups, n_orders)
+    # with_keywords: stores cached before predictions carried keywords are rebuilt.
+    want = {**expected_counts(n_tickets, n_feedback, n_followups, n_orders), "with_keywords": int(n_feedback > 0)}
     if path.exists():
         have = _counts(path)
         if have is not None and all(have.get(k) == v for k, v in want.items()):
@@ -87,7 +94,8 @@ def build_store(path: Path, n_tickets: int = 1_000_000, n_feedback: int = 1_000_
         _insert(con, "followups", _followups(rng, n_followups, tickets))
         feedback = _feedback(rng, n_feedback, tickets)
         _insert(con, "feedback", feedback)
-        _insert(con, "predictions", _predictions(rng, feedback["feedback_id"], taxonomy))
+        _insert(con, "predictions", _predictions(rng, feedback["feedback_id"], taxonomy,
+                                                 _keywords_json(feedback["_text_idx"])))
         con.execute("CHECKPOINT")
     tmp.rename(path)
     return path
@@ -211,9 +219,11 @@ def _feedback(rng: np.random.Generator, n: int, tickets: dict[str, pa.Array]) ->
     take = pa.array(idx)
     created = np.where(linked, tickets["_created"].to_numpy()[idx] + rng.integers(1, 96, n) * _HOUR_US,
                        END_US - rng.integers(1, HISTORY_DAYS * _DAY_US, n))
+    text_idx = rng.choice(len(TEXTS), n)  # as _pick draws it; kept to give each text its keywords
     return {
         "feedback_id": _ids("F", n),
-        "text": _pick(rng, TEXTS, n),
+        "text": pa.DictionaryArray.from_arrays(pa.array(text_idx, type=pa.int32()), pa.array(TEXTS)).cast(pa.string()),
+        "_text_idx": pa.array(text_idx),
         "source": _pick(rng, SOURCES, n, (0.35, 0.4, 0.15, 0.1)),
         "created_at": _ts(created),
         "ticket_id": pa.array(tickets["ticket_id"].take(take).to_numpy(zero_copy_only=False), mask=~linked),
@@ -225,7 +235,25 @@ def _feedback(rng: np.random.Generator, n: int, tickets: dict[str, pa.Array]) ->
     }
 
 
-def _predictions(rng: np.random.Generator, feedback_ids: pa.Array, taxonomy: Taxonomy) -> dict[str, pa.Array]:
+def _keywords_json(text_idx: pa.Array) -> pa.Array:
+    """Each text's ``scores`` JSON as ``classify_store`` writes it: ``{"keywords": [...]}``.
+
+    The keywords are those the product extracts (jieba with the domain dictionary and
+    stopwords, :func:`feedback_nlp.themes.keywords.text_keywords`), computed once per
+    distinct text.
+    """
+    from feedback_nlp.predictions import STORED_KEYWORDS
+    from feedback_nlp.text import Segmenter
+    from feedback_nlp.themes.keywords import text_keywords
+
+    segmenter = Segmenter()
+    docs = [json.dumps({"keywords": text_keywords(segmenter, text, top_k=STORED_KEYWORDS)}, ensure_ascii=False)
+            for text in TEXTS]
+    return pa.DictionaryArray.from_arrays(text_idx.cast(pa.int32()), pa.array(docs)).cast(pa.string())
+
+
+def _predictions(rng: np.random.Generator, feedback_ids: pa.Array, taxonomy: Taxonomy,
+                 scores: pa.Array | None = None) -> dict[str, pa.Array]:
     n = len(feedback_ids)
     codes = tuple(taxonomy.fault_types.codes)
     aspects = tuple(taxonomy.aspects.codes)
@@ -242,4 +270,5 @@ def _predictions(rng: np.random.Generator, feedback_ids: pa.Array, taxonomy: Tax
         "sentiment": _pick(rng, SENTIMENTS, n, (0.45, 0.2, 0.35)),
         "aspects": pa.ListArray.from_arrays(pa.array(offsets), values),
         "predicted_at": _ts(np.full(n, END_US)),
+        **({"scores": scores} if scores is not None else {}),
     }

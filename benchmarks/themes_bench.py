@@ -1,6 +1,6 @@
 """Latency of the theme analyses over a large store with stored predictions.
 
-    .venv/bin/python benchmarks/themes_bench.py [--path benchmarks/out/analytics.duckdb] [--rows 1000000]
+    .venv/bin/python benchmarks/themes_bench.py [--path benchmarks/out/analytics_1000000.duckdb] [--rows 1000000]
                                                 [--threads 2] [--repeat 3]
 
 The store (1M tickets, 1M feedback rows with predictions of model ``bench@v1``, 500k
@@ -43,7 +43,7 @@ def peak_rss_mb() -> float:
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path", type=Path, default=Path("benchmarks/out/analytics.duckdb"))
+    parser.add_argument("--path", type=Path, default=Path("benchmarks/out/analytics_1000000.duckdb"))
     parser.add_argument("--rows", type=int, default=1_000_000, help="tickets and feedback rows when building")
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (the goal is for 2 cores)")
     parser.add_argument("--repeat", type=int, default=3)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                                                n_followups=args.rows // 2, n_orders=args.rows))
         print(f"built {args.path} in {seconds:.0f} s")
     results: dict[str, float] = {}
-    with Store(args.path, memory_limit="1GB") as store:
+    with Store(args.path, read_only=True, memory_limit="1GB") as store:
         store.connection().execute(f"SET threads = {int(args.threads)}")
         n = store.cursor().execute("SELECT count(*) FROM predictions WHERE model_name || '@' || model_version = ?",
                                    [MODEL]).fetchone()[0]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedback_nlp.kpis.context import TICKETS, Context, num, shares, sql_literal
+import pandas as pd
+
+from feedback_nlp.kpis.context import TICKETS, Context, is_missing, num, shares
 from feedback_nlp.kpis.results import KpiResult
 from feedback_nlp.kpis.units import units_sold
 
@@ -20,25 +22,48 @@ def compute(ctx: Context, ids: list[str]) -> list[KpiResult]:
     reason = ctx.unsupported_reason(TICKETS, "ticket KPIs")
     if reason:
         return ctx.null(ids, reason)
+    frame = _counts(ctx)
     out: list[KpiResult] = []
     if "fault_type_distribution" in ids:
-        out += _distribution(ctx)
+        out += _distribution(ctx, frame)
     rest = [i for i in ids if i != "fault_type_distribution"]
     if rest:
-        out += _fault_tickets(ctx, rest)
+        out += _fault_tickets(ctx, rest, frame)
     return out
 
 
-def _distribution(ctx: Context) -> list[KpiResult]:
-    fault, join = ctx.fault_sql("t")
-    frame = ctx.select(TICKETS, "count(*) AS n", where=NC, extra_from=join, extra_group=[f"{fault} AS fault"])
+def _counts(ctx: Context) -> pd.DataFrame:
+    """One row per group, period and effective fault (NULL: unknown) of the selected non-cancelled tickets."""
+    # The local date and the age are computed once per ticket in the inner query.
+    age_sql = f"date_diff('day', t.purchase_date, {ctx.local_date('t.created_at')})"
+    buckets = [f"count(*) FILTER (WHERE age >= {lo}" + (f" AND age <= {hi}" if hi is not None else "")
+               + f") AS \"age_{name}\"" for name, lo, hi in AGE_BUCKETS]
+    aggregates = ",\n".join([
+        "count(*) AS n",
+        "count(*) FILTER (WHERE age IS NULL) AS n_no_purchase",
+        "count(*) FILTER (WHERE age < 0) AS n_invalid",
+        "count(*) FILTER (WHERE age >= 0) AS n_aged",
+        f"count(*) FILTER (WHERE age >= 0 AND age <= {EARLY_DAYS}) AS n_early",
+        *buckets,
+    ])
+    return ctx.fetch(
+        f"""
+        SELECT g, p, fault, {aggregates}
+        FROM (SELECT {ctx.group_sql(TICKETS)} AS g, {ctx.period_sql("t.created_at")} AS p, t.fault, {age_sql} AS age
+              FROM {ctx.fault_tickets()} t WHERE t.sel)
+        GROUP BY ALL
+        """
+    )
+
+
+def _distribution(ctx: Context, frame: pd.DataFrame) -> list[KpiResult]:
     if frame.empty:
         return ctx.null(["fault_type_distribution"], "no tickets in the selection")
     names = ctx.taxonomy.fault_types.names_zh
     grouped: dict[Any, dict[str, float]] = {}
     unknown: dict[Any, float] = {}
     for key, row in ctx.keys(frame):
-        if row["fault"] is None or row["fault"] != row["fault"]:
+        if is_missing(row["fault"]):
             unknown[key] = unknown.get(key, 0.0) + num(row, "n")
         else:
             grouped.setdefault(key, {})[str(row["fault"])] = num(row, "n")
@@ -56,33 +81,17 @@ def _distribution(ctx: Context) -> list[KpiResult]:
     return out
 
 
-def _fault_tickets(ctx: Context, ids: list[str]) -> list[KpiResult]:
-    fault, join = ctx.fault_sql("t")
-    is_fault = f"({fault} IS NULL OR {fault} <> {sql_literal(ctx.none_code)})"
-    # The local date and the age are computed once per ticket in the inner query.
-    age_sql = f"date_diff('day', t.purchase_date, {ctx.local_date('t.created_at')})"
-    buckets = [f"count(*) FILTER (WHERE age >= {lo}" + (f" AND age <= {hi}" if hi is not None else "")
-               + f") AS \"age_{name}\"" for name, lo, hi in AGE_BUCKETS]
-    aggregates = ",\n".join([
-        "count(*) AS n_fault",
-        "count(*) FILTER (WHERE age IS NULL) AS n_no_purchase",
-        "count(*) FILTER (WHERE age < 0) AS n_invalid",
-        "count(*) FILTER (WHERE age >= 0) AS n_aged",
-        f"count(*) FILTER (WHERE age >= 0 AND age <= {EARLY_DAYS}) AS n_early",
-        *buckets,
-    ])
-    cond, params = ctx.where(TICKETS)
-    frame = ctx.fetch(
-        f"""
-        SELECT g, p, {aggregates}
-        FROM (SELECT {ctx.group_sql(TICKETS)} AS g, {ctx.period_sql("t.created_at")} AS p, {age_sql} AS age
-              FROM tickets t {join} WHERE {cond} AND {NC} AND {is_fault})
-        GROUP BY ALL
-        """,
-        params,
-    )
-    if frame.empty:
+_SUMMED = ("n", "n_no_purchase", "n_invalid", "n_aged", "n_early", *(f"age_{name}" for name, _, _ in AGE_BUCKETS))
+
+
+def _fault_tickets(ctx: Context, ids: list[str], counts: pd.DataFrame) -> list[KpiResult]:
+    # Fault tickets: an unknown fault counts, the none code does not.
+    is_fault = [is_missing(f) or f != ctx.none_code for f in counts["fault"]] if not counts.empty else []
+    rows = counts[is_fault] if not counts.empty else counts
+    if rows.empty:
         return ctx.null(ids, "no fault tickets in the selection")
+    frame = rows.groupby(["g", "p"], dropna=False, sort=False)[list(_SUMMED)].sum().reset_index()
+    frame = frame.rename(columns={"n": "n_fault"})
     units, units_reason = units_sold(ctx) if "fault_rate" in ids else (None, None)
     out = []
     for key, row in ctx.keys(frame):

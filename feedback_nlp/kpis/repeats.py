@@ -7,12 +7,14 @@ tickets table whose *base* rows are then restricted to the query.
 
 from __future__ import annotations
 
-from feedback_nlp.kpis.context import TICKETS, Context, num, sql_literal
+from datetime import timedelta
+
+from feedback_nlp.kpis.context import REPEAT_WINDOW_DAYS, TICKETS, Context, num, sql_literal
 from feedback_nlp.kpis.results import KpiResult
 
 IDS: tuple[str, ...] = ("repeat_problem_rate", "repeat_repair_rate", "repeat_complaint_rate")
 
-REPEAT_PROBLEM_DAYS = 30
+REPEAT_PROBLEM_DAYS = REPEAT_WINDOW_DAYS
 REPEAT_REPAIR_DAYS = 90
 
 
@@ -28,26 +30,22 @@ def compute(ctx: Context, ids: list[str]) -> list[KpiResult]:
 
 
 def _repeat_problem(ctx: Context) -> list[KpiResult]:
-    fault, join = ctx.fault_sql("t")
     none = sql_literal(ctx.none_code)
-    cond, params = ctx.where(TICKETS)
-    # One pass computes each ticket's fault once; the self-join then stays inside one customer.
+    params: list[object] = []
+    # The fault tickets table holds each ticket's fault once, and every later ticket a
+    # selected one can be repeated by; the self-join then stays inside one customer and fault.
     sql = f"""
-        WITH a AS (
-          SELECT t.ticket_id, t.customer_id, t.serial_no, t.created_at, {fault} AS fault,
-                 CASE WHEN t.status IN ('resolved', 'closed') THEN coalesce(t.resolved_at, t.closed_at) END AS done_at,
-                 t.status IN ('resolved', 'closed') AND ({cond}) AS selected,
+        WITH b AS (
+          SELECT t.ticket_id, t.customer_id, t.serial_no, t.fault, t.done_at,
                  {ctx.group_sql(TICKETS)} AS g, {ctx.period_sql("t.created_at")} AS p
-          FROM tickets t {join}
-          WHERE t.status <> 'cancelled'),
-        b AS (SELECT * FROM a WHERE selected),
+          FROM {ctx.fault_tickets()} t WHERE t.sel AND t.status IN ('resolved', 'closed')),
         hits AS (
           SELECT DISTINCT b.ticket_id
-          FROM b JOIN a l
+          FROM b JOIN {ctx.fault_tickets()} l
             ON l.customer_id = b.customer_id AND l.fault = b.fault AND l.ticket_id <> b.ticket_id
            AND l.created_at > b.done_at AND l.created_at <= b.done_at + INTERVAL {REPEAT_PROBLEM_DAYS} DAY
            AND (b.serial_no IS NULL OR l.serial_no IS NULL OR l.serial_no = b.serial_no)
-          WHERE b.fault <> {none} AND b.done_at IS NOT NULL)
+          WHERE b.fault <> {none} AND b.done_at IS NOT NULL AND l.fault <> {none})
         SELECT b.g, b.p, count(*) AS n_resolved,
                count(*) FILTER (WHERE b.fault IS NOT NULL AND b.fault <> {none} AND b.done_at IS NOT NULL) AS n_base,
                count(h.ticket_id) AS n_repeat
@@ -67,6 +65,17 @@ def _repeat_problem(ctx: Context) -> list[KpiResult]:
 
 def _repeat_repair(ctx: Context) -> list[KpiResult]:
     cond, params = ctx.where(TICKETS)
+    # A selected ticket's previous ticket of the unit counts only when it is at most
+    # REPEAT_REPAIR_DAYS older, so the window function needs no ticket older than that
+    # before the window start, nor any ticket after the window end.
+    lo, hi = ctx.query.bounds(ctx.timezone)
+    span, span_params = [], []
+    if lo is not None:
+        span.append("t.created_at >= ?")
+        span_params.append(lo - timedelta(days=REPEAT_REPAIR_DAYS + 1))
+    if hi is not None:
+        span.append("t.created_at < ?")
+        span_params.append(hi)
     sql = f"""
         SELECT g, p, count(DISTINCT serial_no) AS n_units,
                count(DISTINCT serial_no) FILTER (
@@ -76,10 +85,11 @@ def _repeat_repair(ctx: Context) -> list[KpiResult]:
                  ({cond}) AS selected,
                  lag(t.created_at) OVER (PARTITION BY t.serial_no ORDER BY t.created_at, t.ticket_id) AS prev_at
           FROM tickets t
-          WHERE t.status <> 'cancelled' AND t.serial_no IS NOT NULL)
+          WHERE t.status <> 'cancelled' AND t.serial_no IS NOT NULL{"".join(f" AND {c}" for c in span)})
         WHERE selected
         GROUP BY ALL
     """
+    params = [*params, *span_params]
     frame = ctx.fetch(sql, params)
     if frame.empty:
         return ctx.null(["repeat_repair_rate"], "no non-cancelled ticket with a serial_no in the selection")
@@ -89,14 +99,14 @@ def _repeat_repair(ctx: Context) -> list[KpiResult]:
 
 
 def _repeat_complaint(ctx: Context) -> list[KpiResult]:
-    fault, join = ctx.fault_sql("t")
-    inner, params = ctx.select_sql(TICKETS, "count(*) AS n_same", where="t.status <> 'cancelled' AND t.is_complaint",
-                                   extra_from=join,
-                                   extra_group=["t.customer_id AS customer_id", f"{fault} AS fault"])
+    params: list[object] = []
     sql = f"""
         SELECT g, p, count(DISTINCT customer_id) AS n_customers,
                count(DISTINCT customer_id) FILTER (WHERE fault IS NOT NULL AND n_same >= 2) AS n_repeat
-        FROM ({inner}) GROUP BY ALL
+        FROM (SELECT {ctx.group_sql(TICKETS)} AS g, {ctx.period_sql("t.created_at")} AS p, t.customer_id, t.fault,
+                     count(*) AS n_same
+              FROM {ctx.fault_tickets()} t WHERE t.sel AND t.is_complaint GROUP BY ALL)
+        GROUP BY ALL
     """
     frame = ctx.fetch(sql, params)
     if frame.empty:

@@ -82,24 +82,22 @@ def _churn(ctx: Context) -> list[KpiResult]:
     sql = f"""
         WITH w AS (SELECT p, base_lo, lo, coalesce(hi, 'infinity'::TIMESTAMPTZ) AS hi
                    FROM (VALUES {rows_sql}) v(p, base_lo, lo, hi)),
-        base AS (
-          SELECT DISTINCT w.p, {g_orders} AS g, o.customer_id
-          FROM orders o JOIN w ON o.purchased_at >= w.base_lo AND o.purchased_at < w.lo
-          WHERE {o_cond}),
-        active AS (
-          SELECT DISTINCT w.p, {g_orders} AS g, o.customer_id
-          FROM orders o JOIN w ON o.purchased_at >= w.lo AND o.purchased_at < w.hi
-          WHERE {o_cond}
-          UNION
-          SELECT DISTINCT w.p, {g_tickets} AS g, t.customer_id
+        -- One pass: each (period, group, customer) with its orders and tickets; a base
+        -- customer (an order in the 12 months before) churned when all its rows are base rows.
+        -- A missing customer_id is in the base (as before) but never active.
+        ev AS (
+          SELECT w.p, {g_orders} AS g, o.customer_id, o.purchased_at < w.lo AS is_base
+          FROM orders o JOIN w ON o.purchased_at >= w.base_lo AND o.purchased_at < w.hi
+          WHERE {o_cond} AND (o.customer_id IS NOT NULL OR o.purchased_at < w.lo)
+          UNION ALL
+          SELECT w.p, {g_tickets} AS g, t.customer_id, FALSE
           FROM tickets t JOIN w ON t.created_at >= w.lo AND t.created_at < w.hi
-          WHERE {t_cond})
-        SELECT b.g, b.p, count(*) AS n_base, count(*) FILTER (WHERE a.customer_id IS NULL) AS n_churned
-        FROM base b LEFT JOIN active a
-          ON a.customer_id = b.customer_id AND a.p IS NOT DISTINCT FROM b.p AND a.g IS NOT DISTINCT FROM b.g
-        GROUP BY ALL
+          WHERE {t_cond} AND t.customer_id IS NOT NULL),  -- no customer: activity of nobody
+        c AS (SELECT p, g, customer_id, bool_and(is_base) AS churned FROM ev GROUP BY ALL HAVING bool_or(is_base))
+        SELECT g, p, count(*) AS n_base, count(*) FILTER (WHERE churned) AS n_churned
+        FROM c GROUP BY ALL
     """
-    frame = ctx.fetch(sql, values + o_params + o_params + t_params)
+    frame = ctx.fetch(sql, values + o_params + t_params)
     if frame.empty:
         return ctx.null(["churn_rate"], f"no customer ordered in the {BASE_MONTHS} months before the window")
     return [ctx.ratio("churn_rate", num(row, "n_churned"), num(row, "n_base"), key=key,

@@ -7,6 +7,7 @@ the KPIs work (with a null and a reason) where it is not installed.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from feedback_nlp.errors import FeedbackNLPError
@@ -96,7 +97,8 @@ def _sentiment_and_aspects(ctx: Context, ids: list[str]) -> list[KpiResult]:
 
 def _themes(ctx: Context, kpi_id: str, store: Store) -> KpiResult:
     try:
-        from feedback_nlp import themes  # written alongside; optional until it lands
+        # Through sys.modules (not the package attribute), so a stubbed or removed module is honoured.
+        themes = importlib.import_module("feedback_nlp.themes")
     except ImportError:
         return ctx.result(kpi_id, None, reason="themes module unavailable")
     try:

@@ -14,12 +14,13 @@ from feedback_nlp.themes._scope import TIME_COLUMN, Scope
 
 #: Each feedback text's satisfaction (1–5) and NPS answer (0–10): its own star rating,
 #: else the latest answer given in a follow-up of its ticket. A follow-up note's
-#: feedback row carries no rating, so it takes its ticket's follow-up answers.
+#: feedback row carries no rating, so it takes its ticket's follow-up answers. Only
+#: answered follow-ups are aggregated (the others change no ticket's answer).
 _SCORES_SQL = """
 SELECT ticket_id,
        arg_max(satisfaction, contacted_at) FILTER (WHERE satisfaction IS NOT NULL) AS sat,
        arg_max(nps, contacted_at) FILTER (WHERE nps IS NOT NULL) AS nps
-FROM followups GROUP BY ticket_id
+FROM followups WHERE satisfaction IS NOT NULL OR nps IS NOT NULL GROUP BY ticket_id
 """
 
 
