@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +105,19 @@ def start_server(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     raise SystemExit("server did not become ready in 180 s")
 
 
+async def _timed(result: Result, request: Awaitable[httpx.Response]) -> None:
+    """Await one request; record its latency when it answered 200, else count an error."""
+    start = time.perf_counter()
+    try:
+        ok = (await request).status_code == 200
+    except httpx.HTTPError:
+        ok = False
+    if ok:
+        result.latencies.append(time.perf_counter() - start)
+    else:
+        result.errors += 1
+
+
 async def run_load(client: httpx.AsyncClient, name: str, concurrency: int, seconds: float,
                    make_request, texts_per_request: int = 0) -> Result:  # noqa: ANN001
     """``concurrency`` workers send requests back to back until ``seconds`` pass."""
@@ -115,16 +129,7 @@ async def run_load(client: httpx.AsyncClient, name: str, concurrency: int, secon
         nonlocal counter
         while time.perf_counter() < stop:
             counter += 1
-            start = time.perf_counter()
-            try:
-                response = await make_request(client, counter)
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                result.latencies.append(time.perf_counter() - start)
-            else:
-                result.errors += 1
+            await _timed(result, make_request(client, counter))
 
     began = time.perf_counter()
     await asyncio.gather(*[worker() for _ in range(concurrency)])
@@ -136,20 +141,11 @@ async def burst(client: httpx.AsyncClient, texts: list[str], n: int) -> Result:
     """``n`` single-text requests all at once."""
     result = Result(f"burst {n} single", n, texts_per_request=1)
 
-    async def one(i: int) -> None:
-        start = time.perf_counter()
-        try:
-            response = await client.post("/v1/classify", json={"text": texts[i % len(texts)]}, timeout=300)
-            ok = response.status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        if ok:
-            result.latencies.append(time.perf_counter() - start)
-        else:
-            result.errors += 1
-
     began = time.perf_counter()
-    await asyncio.gather(*[one(i) for i in range(n)])
+    await asyncio.gather(*[
+        _timed(result, client.post("/v1/classify", json={"text": texts[i % len(texts)]}, timeout=300))
+        for i in range(n)
+    ])
     result.seconds = time.perf_counter() - began
     return result
 
