@@ -16,10 +16,8 @@ is dominated by normalisation and jieba.
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
@@ -262,14 +260,12 @@ class TfidfClassifier:
                     coef[j], intercept[j] = _constant_head(features.shape[1], positives / max(len(Y), 1))
                 else:
                     fit.append(j)
-            # One binary problem per label, fitted side by side: liblinear releases the GIL,
-            # so threads use every core without copying the feature matrix.
-            with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=self._workers(len(fit))) as pool:
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                models = pool.map(lambda j: self._logistic(False).fit(X, Y[:, j], sample_weight=w), fit)
-                for j, model in zip(fit, models, strict=True):
-                    coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
-                    logger.info("%s/%s fitted on %d rows (%d positive)", head, codes[j], len(Y), int(Y[:, j].sum()))
+            # One after another: fitting labels in threads made results differ between runs
+            # (liblinear keeps global state), and a replayed run must give the same model.
+            for j in fit:
+                model = self._fit_quietly(self._logistic(False), X, Y[:, j], w)
+                coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+                logger.info("%s/%s fitted on %d rows (%d positive)", head, codes[j], len(Y), int(Y[:, j].sum()))
             self.heads_[head] = LinearHead(coef, intercept, multiclass=False)
         else:
             self.heads_[head] = self._fit_multiclass(head, features, y[head], codes, weights)
@@ -303,10 +299,6 @@ class TfidfClassifier:
                 coef[j], intercept[j] = model.coef_[k], model.intercept_[k]
         logger.info("%s fitted on %d rows, classes %s", head, known.sum(), list(model.classes_))
         return LinearHead(coef, intercept, multiclass=True)
-
-    @staticmethod
-    def _workers(n_tasks: int) -> int:
-        return max(1, min(n_tasks, os.cpu_count() or 1))
 
     @staticmethod
     def _fit_quietly(model: LogisticRegression, X: Any, y: Any, w: np.ndarray) -> LogisticRegression:

@@ -171,8 +171,8 @@ class Context:
                                f"WHERE {cond} AND t.status <> 'cancelled'", params).fetchone()
         time_cond, time_params = self.query.replace(filters={}).where_sql("t.created_at", {}, self.timezone)
         if row is not None and row[0] is not None:
-            time_cond = f"(({time_cond}) OR (t.created_at > ? AND t.created_at <= ?))"
-            time_params = [*time_params, row[0], row[1] + timedelta(days=REPEAT_WINDOW_DAYS + 1)]
+            time_cond, time_params = self._span(time_cond, time_params, row[0],
+                                                row[1] + timedelta(days=REPEAT_WINDOW_DAYS + 1))
         used = set(self.query.filters) | ({self.query.group_by} if self.query.group_by else set())
         dims = "".join(f", {TICKETS.dims[d]}" for d in _TICKET_DIMS if d in used)
         base = f"""
@@ -211,6 +211,26 @@ class Context:
             all_params,
         )
         self._fault_ready = True
+
+    def _span(self, window_cond: str, window_params: list[Any], after: datetime, until: datetime
+              ) -> tuple[str, list[Any]]:
+        """``created_at`` in the window ``[lo, hi)`` or in ``(after, until]``, as SQL and parameters.
+
+        When ``after`` lies inside the window (the usual case: resolutions follow their
+        ticket's creation) the union is one range, which the scan can prune row groups
+        on; otherwise the two ranges are OR-ed.
+        """
+        lo, hi = self.query.bounds(self.timezone)
+        if (lo is None or after >= lo) and (hi is None or after < hi):
+            parts, params = [], []
+            if lo is not None:
+                parts.append("t.created_at >= ?")
+                params.append(lo)
+            if hi is not None:
+                parts.append("t.created_at <= ?" if until >= hi else "t.created_at < ?")
+                params.append(until if until >= hi else hi)
+            return (" AND ".join(parts) or "TRUE"), params
+        return f"(({window_cond}) OR (t.created_at > ? AND t.created_at <= ?))", [*window_params, after, until]
 
     def close(self) -> None:
         if self._fault_ready:

@@ -11,7 +11,7 @@ import importlib
 from typing import Any
 
 from feedback_nlp.errors import FeedbackNLPError
-from feedback_nlp.kpis.context import FEEDBACK, Context, num, shares
+from feedback_nlp.kpis.context import FEEDBACK, Context, is_missing, num, shares
 from feedback_nlp.kpis.results import KpiResult
 from feedback_nlp.predictions import split_model_key
 from feedback_nlp.store import Store
@@ -41,38 +41,49 @@ def compute(ctx: Context, ids: list[str], store: Store) -> list[KpiResult]:
     return out
 
 
-def _model_filter(ctx: Context) -> tuple[str, str, list[Any]]:
+def _model_filter(ctx: Context) -> tuple[str, list[Any]]:
+    """A join to the chosen model's predictions, filtered to that model before the join."""
     assert ctx.model is not None
     name, version = split_model_key(ctx.model)
-    join = "JOIN predictions pr ON pr.feedback_id = f.feedback_id"
-    return join, "pr.model_name = ? AND pr.model_version = ?", [name, version]
+    join = ("JOIN (SELECT feedback_id, sentiment, aspects FROM predictions WHERE model_name = ? AND model_version = ?) "
+            "pr ON pr.feedback_id = f.feedback_id")
+    return join, [name, version]
 
 
 def _sentiment_and_aspects(ctx: Context, ids: list[str]) -> list[KpiResult]:
-    join, model_cond, model_params = _model_filter(ctx)
-    sql, params = ctx.select_sql(FEEDBACK, "count(*) AS n", where=model_cond, extra_from=join,
-                                 extra_group=["pr.sentiment AS sentiment"])
-    frame = ctx.fetch(sql, params + model_params)
+    # One pass: counts per sentiment and aspect list; sentiments and aspect mentions
+    # (each list element a mention, as unnest counts them) are summed from it.
+    join, model_params = _model_filter(ctx)
+    aspects_sql = "pr.aspects" if "aspect_mentions" in ids else "NULL::VARCHAR[]"
+    cond, params = ctx.where(FEEDBACK)
+    frame = ctx.fetch(
+        f"""
+        SELECT {ctx.group_sql(FEEDBACK)} AS g, {ctx.period_sql(FEEDBACK.time_column)} AS p,
+               pr.sentiment AS sentiment, {aspects_sql} AS aspects, count(*) AS n
+        FROM {ctx.from_clause(FEEDBACK)} {join} WHERE {cond} GROUP BY ALL
+        """,
+        model_params + params,
+    )
     if frame.empty:
         return ctx.null(ids, f"no feedback in the selection has a prediction of model {ctx.model}")
     sentiments: dict[Any, dict[str, float]] = {}
-    for key, row in ctx.keys(frame):
-        sentiments.setdefault(key, {})[str(row["sentiment"])] = num(row, "n")
     aspects: dict[Any, dict[str, dict[str, float]]] = {}
-    if "aspect_mentions" in ids:
-        cond, a_params = ctx.where(FEEDBACK)
-        a_frame = ctx.fetch(
-            f"""
-            SELECT g, p, aspect, count(*) AS n, count(*) FILTER (WHERE sentiment = '{NEGATIVE}') AS n_negative
-            FROM (SELECT {ctx.group_sql(FEEDBACK)} AS g, {ctx.period_sql(FEEDBACK.time_column)} AS p,
-                         unnest(pr.aspects) AS aspect, pr.sentiment
-                  FROM {ctx.from_clause(FEEDBACK)} {join} WHERE {cond} AND {model_cond})
-            GROUP BY ALL
-            """,
-            a_params + model_params,
-        )
-        for key, row in ctx.keys(a_frame):
-            aspects.setdefault(key, {})[str(row["aspect"])] = {"n": num(row, "n"), "neg": num(row, "n_negative")}
+    for key, row in ctx.keys(frame):
+        n = num(row, "n")
+        sentiment = str(row["sentiment"])
+        per = sentiments.setdefault(key, {})
+        per[sentiment] = per.get(sentiment, 0.0) + n
+        listed = row["aspects"]
+        if listed is None or (not hasattr(listed, "__len__") and is_missing(listed)):
+            continue
+        into = aspects.setdefault(key, {})
+        for aspect in listed:
+            if is_missing(aspect):
+                aspect = None
+            entry = into.setdefault(str(aspect), {"n": 0.0, "neg": 0.0})
+            entry["n"] += n
+            if row["sentiment"] == NEGATIVE:
+                entry["neg"] += n
     out = []
     for key, counts in sentiments.items():
         n = sum(counts.values())

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from feedback_nlp.predictions import PredictionsError, resolve_prediction_model, split_model_key
 from feedback_nlp.query import Query
 from feedback_nlp.store import Store
+from feedback_nlp.taxonomy import Taxonomy
 
 #: Where each query dimension lives in :data:`FROM_SQL` (region/team/engineer via the ticket).
 COLUMNS: dict[str, str] = {
@@ -27,6 +29,12 @@ NO_PREDICTIONS_HINT = (
     "no stored predictions: classify the stored feedback first with `feedback-nlp classify-store` "
     "(predictions are stored per model version)"
 )
+
+
+@lru_cache(maxsize=1)
+def default_taxonomy() -> Taxonomy:
+    """The shipped taxonomy, parsed once per process (a frozen value; parsing costs ~60 ms a call)."""
+    return Taxonomy.default()
 
 
 def resolve_model(store: Store, model: str | None, active: str | None) -> tuple[str, str]:

@@ -9,8 +9,8 @@ texts still count in the denominator of the shares.
 Counts, negative rates, the previous window and the impact come from one SQL pass
 (:mod:`feedback_nlp.themes._counts`). Only keywords, examples and sub-themes need
 texts, and for those at most ``sample_size`` texts per theme are read, chosen by a hash
-of ``feedback_id`` (deterministic, independent of insertion order), so the cost does not
-grow with the table.
+of ``feedback_id`` (deterministic, independent of insertion order) in that same pass,
+so the cost does not grow with the table.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import pandas as pd
 from feedback_nlp.query import Query, QueryError
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import Taxonomy
-from feedback_nlp.themes._counts import Aggregate, window_counts
-from feedback_nlp.themes._scope import Scope, scope_for
+from feedback_nlp.themes._counts import Aggregate, window_counts_and_sample
+from feedback_nlp.themes._scope import default_taxonomy, scope_for
 from feedback_nlp.themes.impact import ThemeImpact, impact_of
 from feedback_nlp.themes.keywords import (
     Keyword,
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SORTS = ("count", "impact", "nps_impact", "negative_rate", "change")
-_HASH_MOD = 1_000_003
 #: Texts per theme segmented at query time when their prediction has no stored keywords.
 SEGMENTED_PER_THEME = 200
 #: Distinctive words of a theme its sub-themes are clustered on.
@@ -154,9 +153,12 @@ def top_themes(
     if sort not in SORTS:
         raise QueryError(f"sort {sort!r}: expected one of {', '.join(SORTS)}")
     scope = scope_for(store, query, model, active)
-    taxonomy = taxonomy or Taxonomy.default()
+    taxonomy = taxonomy or default_taxonomy()
     lo, hi, previous_lo = _windows(query, store.timezone)
-    per_theme, total = window_counts(store, scope, lo, hi, previous_lo, scores=impact)
+    # The text sample (keywords, examples, sub-themes) comes from the counting scan itself.
+    evidence = n_keywords > 0 or n_examples > 0 or sub_themes
+    per_theme, total, sample = window_counts_and_sample(store, scope, lo, hi, previous_lo, scores=impact,
+                                                        sample_size=sample_size if evidence else 0)
     themes = [
         _theme(code, agg, total, taxonomy, previous=previous_lo is not None, impact=impact)
         for code, agg in per_theme.items() if agg.n > 0 and (include_none or code != "none")
@@ -165,9 +167,8 @@ def top_themes(
     themes = themes[: max(top, 0)]
     for rank, theme in enumerate(themes, start=1):
         theme.rank = rank
-    if themes and (n_keywords > 0 or n_examples > 0 or sub_themes):
+    if themes and evidence:
         counts = {code: agg.n for code, agg in per_theme.items() if agg.n > 0}
-        sample = _sample(store, scope, lo, hi, counts, sample_size)
         _add_text_evidence(themes, sample, counts, n_keywords=n_keywords, n_examples=n_examples,
                            sub_themes=sub_themes, segmenter=segmenter, seed=seed)
     return themes
@@ -187,39 +188,6 @@ def _theme(code: str, agg: Aggregate, total: Aggregate, taxonomy: Taxonomy, *, p
         change_rate=round(change / agg.n_previous, 4) if previous and agg.n_previous else None,
         impact=impact_of(code, agg, total) if impact else None,
     )  # fmt: skip
-
-
-def _sample(store: Store, scope: Scope, lo: datetime | None, hi: datetime | None, counts: dict[str, int],
-            sample_size: int) -> pd.DataFrame:
-    """At most ``sample_size`` texts per fault type in ``[lo, hi)``, lowest ``hash(feedback_id)`` first.
-
-    A per-type hash threshold (a little above ``sample_size / count``) keeps the scan
-    from sorting every row; the window function then trims each type exactly.
-    """
-    if not counts or sample_size <= 0:
-        return pd.DataFrame(columns=["ft", "feedback_id", "text", "sentiment", "primary_fault", "keywords",
-                                     "product_line", "h"])
-    where, params = scope.where_sql(lo, hi)
-    cases, case_params = [], []
-    for code, n in counts.items():
-        cases.append("WHEN ? THEN ?")
-        case_params += [code, min(_HASH_MOD, int(_HASH_MOD * min(1.0, 1.2 * sample_size / n)) + 1)]
-    sql = f"""
-        SELECT ft, feedback_id, text, sentiment, primary_fault, keywords, product_line, h FROM (
-          SELECT unnest(p.fault_types) AS ft, p.feedback_id, f.text, p.sentiment, p.primary_fault,
-                 CAST(json_extract(p.scores, '$.keywords') AS VARCHAR[]) AS keywords, f.product_line,
-                 hash(p.feedback_id) % {_HASH_MOD} AS h
-          FROM {scope.from_sql()} WHERE {where}
-        )
-        WHERE h < CASE ft {' '.join(cases)} ELSE 0 END
-        QUALIFY row_number() OVER (PARTITION BY ft ORDER BY h, feedback_id) <= ?
-        ORDER BY ft, h, feedback_id
-    """
-    con = store.cursor()
-    try:
-        return con.execute(sql, [*params, *case_params, sample_size]).df()
-    finally:
-        con.close()
 
 
 def _add_text_evidence(themes: Sequence[Theme], sample: pd.DataFrame, counts: dict[str, int], *, n_keywords: int,
@@ -250,7 +218,16 @@ def _add_text_evidence(themes: Sequence[Theme], sample: pd.DataFrame, counts: di
                 if fid not in cache:
                     cache[fid] = text_keywords(segmenter, str(sample["text"].iat[i]))
                 stored[i] = cache[fid]
-    sample = sample.assign(bag=[clean_bag(words or [], stopwords, product_lines) for words in stored])
+    # clean_bag's word test, memoised per distinct word (the sample repeats few words many times).
+    keep: dict[str, bool] = {}
+
+    def is_kept(word: str) -> bool:
+        ok = keep.get(word)
+        if ok is None:
+            ok = keep[word] = bool(clean_bag([word], stopwords, product_lines))
+        return ok
+
+    sample = sample.assign(bag=[list(dict.fromkeys(w for w in words or [] if is_kept(w))) for words in stored])
     groups = {str(code): frame for code, frame in sample.groupby("ft", sort=True)}
     ranked = rank_keywords({code: frame["bag"].tolist() for code, frame in groups.items()},
                            top_k=max(n_keywords, SUB_THEME_VOCABULARY))
