@@ -62,7 +62,7 @@ class ModelService:
     """Loads, caches and swaps models; classifies through each model's micro-batcher."""
 
     def __init__(self, model_dir: Path, store: Store, segmenter: Segmenter, executor: Executor, *,
-                 max_text_length: int = 5000, batch_max_size: int = 256, batch_max_wait_ms: float = 2.0,
+                 max_text_length: int = 5000, batch_max_size: int = 256, batch_max_wait_ms: float = 0.0,
                  quantize: bool = False, num_threads: int | None = None,
                  on_batch: Callable[[int], None] | None = None,
                  on_activate: Callable[[str], None] | None = None) -> None:

@@ -50,6 +50,7 @@ class Result:
     concurrency: int
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
     texts_per_request: int = 0
     seconds: float = 0.0
 
@@ -109,13 +110,15 @@ async def _timed(result: Result, request: Awaitable[httpx.Response]) -> None:
     """Await one request; record its latency when it answered 200, else count an error."""
     start = time.perf_counter()
     try:
-        ok = (await request).status_code == 200
-    except httpx.HTTPError:
-        ok = False
-    if ok:
+        status = (await request).status_code
+        kind = None if status == 200 else f"HTTP {status}"
+    except httpx.HTTPError as exc:
+        kind = type(exc).__name__
+    if kind is None:
         result.latencies.append(time.perf_counter() - start)
     else:
         result.errors += 1
+        result.error_kinds[kind] = result.error_kinds.get(kind, 0) + 1
 
 
 async def run_load(client: httpx.AsyncClient, name: str, concurrency: int, seconds: float,
@@ -242,6 +245,8 @@ def main() -> None:
     print(f"\nlibrary (in process, batch 1,000): {lib:,.0f} texts/s; API batches of 32, best: {best:,.0f} texts/s "
           f"= {best / lib:.0%} of the library")
     burst_result = next(r for r in results if r.name.startswith("burst"))
+    if burst_result.error_kinds:
+        print(f"burst errors by kind: {burst_result.error_kinds}")
     print(f"burst of {args.burst:,} concurrent single-text requests: {burst_result.errors} errors, "
           f"all done in {burst_result.seconds:.1f} s")
 

@@ -120,7 +120,9 @@ class ApiSettings(BaseModel):
     )
     batch_max_size: int = Field(256, gt=0, description="Most texts the micro-batcher runs through the model at once.")
     batch_max_wait_ms: float = Field(
-        2.0, ge=0, description="How long an idle micro-batcher waits for more requests before running a batch."
+        0.0, ge=0,
+        description="How long an idle micro-batcher waits for more requests before running a batch. 0 (default): "
+        "a lone request runs at once, and requests arriving while a batch runs form the next batch.",
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none: no CORS).")
 
