@@ -67,12 +67,8 @@ def error_response(status: int, type_: str, message: str, details: Any = None,
 
 def library_error_status(exc: FeedbackNLPError) -> tuple[int, str]:
     """HTTP status and error type of a library error (the mapping lives here only)."""
+    from feedback_nlp.predictions import PredictionsError
     from feedback_nlp.query import QueryError
-
-    try:
-        from feedback_nlp.predictions import PredictionsError
-    except ImportError:  # pragma: no cover - the module ships with the library
-        PredictionsError = ()  # type: ignore[assignment]  # noqa: N806
     if isinstance(exc, QueryError):
         return 422, "invalid_query"
     if isinstance(exc, PredictionsError):

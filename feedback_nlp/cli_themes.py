@@ -75,9 +75,9 @@ def themes(
 ) -> None:
     """Top fault themes (count, share, negative rate, change, keywords, sub-themes, impact) or emerging issues."""
     from feedback_nlp.classifiers.registry import active_model
+    from feedback_nlp.predictions import require_prediction_model
     from feedback_nlp.query import Query
     from feedback_nlp.themes import emerging_issues, top_themes
-    from feedback_nlp.themes._scope import resolve_model
 
     if fmt not in FORMATS:
         raise _fail(ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
@@ -86,7 +86,7 @@ def themes(
         query = Query(start=start, end=end, filters=Query.parse_filters(filters), period=period)
         with _read_store(settings) as store:
             active = active_model(store)
-            ref = "@".join(resolve_model(store, model, active))
+            ref = require_prediction_model(store, model, active)
             taxonomy = _model_taxonomy(ref, settings)
             if emerging:
                 issues = emerging_issues(store, query, model=ref, taxonomy=taxonomy)

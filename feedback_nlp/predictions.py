@@ -58,6 +58,20 @@ def prediction_models(store: Store) -> pd.DataFrame:
     ).df()
 
 
+NO_PREDICTIONS_HINT = (
+    "no stored predictions: classify the stored feedback first with `feedback-nlp classify-store` "
+    "(predictions are stored per model version)"
+)
+
+
+def require_prediction_model(store: Store, requested: str | None = None, active: str | None = None) -> str:
+    """:func:`resolve_prediction_model`, raising :class:`PredictionsError` when nothing is stored."""
+    ref = resolve_prediction_model(store, requested, active)
+    if ref is None:
+        raise PredictionsError(NO_PREDICTIONS_HINT)
+    return ref
+
+
 def resolve_prediction_model(store: Store, requested: str | None = None, active: str | None = None) -> str | None:
     """The ``name@version`` whose predictions an analysis should read.
 

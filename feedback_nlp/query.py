@@ -144,13 +144,7 @@ class Query:
         parts: list[str] = []
         params: list[Any] = []
         if time_column is not None:
-            lo, hi = self.bounds(timezone)
-            if lo is not None:
-                parts.append(f"{time_column} >= ?")
-                params.append(lo)
-            if hi is not None:
-                parts.append(f"{time_column} < ?")
-                params.append(hi)
+            parts, params = range_sql(time_column, *self.bounds(timezone))
         skipped = set(skip)
         for key, values in self.filters.items():
             if key not in columns:
@@ -213,3 +207,16 @@ def local_timestamp_sql(time_column: str, timezone: str) -> str:
 def local_date_sql(time_column: str, timezone: str) -> str:
     """SQL for the local calendar date of a TIMESTAMPTZ column in ``timezone``."""
     return f"CAST({local_timestamp_sql(time_column, timezone)} AS DATE)"
+
+
+def range_sql(column: str, lo: Any = None, hi: Any = None) -> tuple[list[str], list[Any]]:
+    """Conditions ``lo <= column < hi`` (either bound may be None) and their parameters."""
+    parts: list[str] = []
+    params: list[Any] = []
+    if lo is not None:
+        parts.append(f"{column} >= ?")
+        params.append(lo)
+    if hi is not None:
+        parts.append(f"{column} < ?")
+        params.append(hi)
+    return parts, params

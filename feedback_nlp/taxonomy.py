@@ -30,6 +30,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +177,11 @@ class Taxonomy:
 
     @classmethod
     def default(cls) -> Taxonomy:
-        """The shipped default taxonomy (shared/spec/taxonomy.md)."""
-        return cls.load(DEFAULT_TAXONOMY_PATH)
+        """The shipped default taxonomy (shared/spec/taxonomy.md), parsed once per process.
+
+        A frozen value, so one shared instance is safe; parsing costs ~60 ms a call.
+        """
+        return _default_taxonomy(cls)
 
 
 def _parse_group(raw: Any, *, head: str, source: str) -> LabelGroup:
@@ -213,3 +217,8 @@ def _parse_group(raw: Any, *, head: str, source: str) -> LabelGroup:
     if none_code is not None and none_code not in seen:
         raise ConfigError(f"{source}: {head}.none_code {none_code!r} is not one of its codes")
     return LabelGroup(labels=tuple(labels), none_code=none_code)
+
+
+@lru_cache(maxsize=2)
+def _default_taxonomy(cls: type[Taxonomy]) -> Taxonomy:
+    return cls.load(DEFAULT_TAXONOMY_PATH)

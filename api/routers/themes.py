@@ -10,9 +10,9 @@ from api.deps import ReadKey, Services, ServicesDep
 from api.query import QueryDep, QueryParams
 from api.schemas.analytics import ThemesResponse
 from api.schemas.common import error_responses
+from feedback_nlp.predictions import require_prediction_model
 from feedback_nlp.text import mask_personal_data
 from feedback_nlp.themes import SORTS, emerging_issues, top_themes
-from feedback_nlp.themes._scope import resolve_model
 
 router = APIRouter(prefix="/v1/themes", tags=["themes"])
 
@@ -47,7 +47,7 @@ def emerging(services: ServicesDep, principal: ReadKey, params: QueryDep, top: T
 def _ref(services: Services, params: QueryParams) -> str:
     """The model whose predictions to read: as asked, else the serving model's, else the newest predicted."""
     active = services.models.active.ref if services.models.active is not None else None
-    return "@".join(resolve_model(services.store, params.model, active))
+    return require_prediction_model(services.store, params.model, active)
 
 
 def _response(params: QueryParams, ref: str, items: list[Any]) -> dict[str, Any]:

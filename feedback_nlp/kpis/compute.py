@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
-from functools import lru_cache
 
 from feedback_nlp.kpis import backlog, quality, repeats, retention, satisfaction, text, tickets_core, workload
 from feedback_nlp.kpis.catalogue import CATALOGUE, KPI_IDS, get_definition
@@ -48,12 +47,6 @@ FAMILIES: tuple[tuple[tuple[str, ...], Family], ...] = (
 USES_PREDICTIONS = frozenset({d.id for d in CATALOGUE.values() if d.text} | {
     "fault_type_distribution", "fault_rate", "early_failure_rate", "failure_age_distribution",
     "repeat_problem_rate", "repeat_complaint_rate"})
-
-
-@lru_cache(maxsize=1)
-def _default_taxonomy() -> Taxonomy:
-    """The shipped taxonomy, parsed once per process (a frozen value; parsing costs ~60 ms a call)."""
-    return Taxonomy.default()
 
 
 def compute_kpis(store: Store, query: Query | None = None, *, ids: Sequence[str] | None = None,
@@ -105,7 +98,7 @@ def compute_kpis(store: Store, query: Query | None = None, *, ids: Sequence[str]
     if tz != store.timezone:
         cur.execute(f"SET TimeZone = '{tz.replace(chr(39), '')}'")
     ctx = Context(cur=cur, query=query, timezone=tz, targets=resolved_targets, model=chosen,
-                  taxonomy=taxonomy or _default_taxonomy())
+                  taxonomy=taxonomy or Taxonomy.default())
     results: list[KpiResult] = []
     try:
         for family_ids, run in FAMILIES:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from feedback_nlp.predictions import PredictionsError, resolve_prediction_model, split_model_key
-from feedback_nlp.query import Query
+from feedback_nlp.predictions import require_prediction_model, split_model_key
+from feedback_nlp.query import Query, range_sql
 from feedback_nlp.store import Store
-from feedback_nlp.taxonomy import Taxonomy
 
 #: Where each query dimension lives in :data:`FROM_SQL` (region/team/engineer via the ticket).
 COLUMNS: dict[str, str] = {
@@ -25,18 +23,6 @@ COLUMNS: dict[str, str] = {
 _TICKET_DIMENSIONS = frozenset({"region", "team", "engineer_id"})
 TIME_COLUMN = "f.created_at"
 
-NO_PREDICTIONS_HINT = (
-    "no stored predictions: classify the stored feedback first with `feedback-nlp classify-store` "
-    "(predictions are stored per model version)"
-)
-
-
-@lru_cache(maxsize=1)
-def default_taxonomy() -> Taxonomy:
-    """The shipped taxonomy, parsed once per process (a frozen value; parsing costs ~60 ms a call)."""
-    return Taxonomy.default()
-
-
 def resolve_model(store: Store, model: str | None, active: str | None) -> tuple[str, str]:
     """``(name, version)`` of the predictions to read.
 
@@ -44,10 +30,7 @@ def resolve_model(store: Store, model: str | None, active: str | None) -> tuple[
         PredictionsError: ``model`` has no stored predictions, or nothing is stored at all
             (the message says to run ``feedback-nlp classify-store``).
     """
-    ref = resolve_prediction_model(store, model, active)
-    if ref is None:
-        raise PredictionsError(NO_PREDICTIONS_HINT)
-    return split_model_key(ref)
+    return split_model_key(require_prediction_model(store, model, active))
 
 
 @dataclass(frozen=True)
@@ -70,15 +53,9 @@ class Scope:
         """The model and the filters, and ``lo <= created_at < hi`` when given (the query's
         own window is not applied: callers choose the windows they read)."""
         filters_sql, params = self.query.replace(start=None, end=None).where_sql(None, COLUMNS, self.timezone)
-        parts = ["p.model_name = ?", "p.model_version = ?", filters_sql]
-        out: list[Any] = [self.name, self.version, *params]
-        if lo is not None:
-            parts.append(f"{TIME_COLUMN} >= ?")
-            out.append(lo)
-        if hi is not None:
-            parts.append(f"{TIME_COLUMN} < ?")
-            out.append(hi)
-        return " AND ".join(parts), out
+        bounds, bound_params = range_sql(TIME_COLUMN, lo, hi)
+        parts = ["p.model_name = ?", "p.model_version = ?", filters_sql, *bounds]
+        return " AND ".join(parts), [self.name, self.version, *params, *bound_params]
 
 
 def scope_for(store: Store, query: Query, model: str | None, active: str | None) -> Scope:

@@ -37,7 +37,7 @@ import pandas as pd
 from feedback_nlp.query import Query, QueryError
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import Taxonomy
-from feedback_nlp.themes._scope import TIME_COLUMN, Scope, default_taxonomy, scope_for
+from feedback_nlp.themes._scope import TIME_COLUMN, Scope, scope_for
 from feedback_nlp.themes.keywords import default_stopwords, is_theme_word
 
 #: Baseline windows before the current one (K).
@@ -259,7 +259,7 @@ def emerging_issues(
     if n_cur == 0 or n_base == 0:
         return []  # no baseline (or nothing now): nothing can be said to rise
     pi = n_cur / (n_cur + n_base)
-    taxonomy = taxonomy or default_taxonomy()
+    taxonomy = taxonomy or Taxonomy.default()
     stopwords = default_stopwords()
 
     candidates: list[pd.DataFrame] = []

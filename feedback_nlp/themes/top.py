@@ -27,7 +27,7 @@ from feedback_nlp.query import Query, QueryError
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.themes._counts import Aggregate, window_counts_and_sample
-from feedback_nlp.themes._scope import default_taxonomy, scope_for
+from feedback_nlp.themes._scope import scope_for
 from feedback_nlp.themes.impact import ThemeImpact, impact_of
 from feedback_nlp.themes.keywords import (
     Keyword,
@@ -153,7 +153,7 @@ def top_themes(
     if sort not in SORTS:
         raise QueryError(f"sort {sort!r}: expected one of {', '.join(SORTS)}")
     scope = scope_for(store, query, model, active)
-    taxonomy = taxonomy or default_taxonomy()
+    taxonomy = taxonomy or Taxonomy.default()
     lo, hi, previous_lo = _windows(query, store.timezone)
     # The text sample (keywords, examples, sub-themes) comes from the counting scan itself.
     evidence = n_keywords > 0 or n_examples > 0 or sub_themes
