@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 settings.model_dir, store, seg, executor, max_text_length=settings.api.max_text_length,
                 batch_max_size=settings.api.batch_max_size, batch_max_wait_ms=settings.api.batch_max_wait_ms,
                 quantize=settings.inference.quantize, num_threads=settings.inference.threads,
+                runtime=settings.inference.runtime,
                 on_batch=metrics.model_batch.observe, on_activate=metrics.set_active_model,
             )  # fmt: skip
             await asyncio.to_thread(service.load_active)

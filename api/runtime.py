@@ -63,7 +63,7 @@ class ModelService:
 
     def __init__(self, model_dir: Path, store: Store, segmenter: Segmenter, executor: Executor, *,
                  max_text_length: int = 5000, batch_max_size: int = 256, batch_max_wait_ms: float = 0.0,
-                 quantize: bool = False, num_threads: int | None = None,
+                 quantize: bool = False, num_threads: int | None = None, runtime: str = "torch",
                  on_batch: Callable[[int], None] | None = None,
                  on_activate: Callable[[str], None] | None = None) -> None:
         self.model_dir = Path(model_dir)
@@ -73,6 +73,7 @@ class ModelService:
         self.max_text_length = max_text_length
         self.quantize = quantize  # inference options of transformer models (settings.inference)
         self.num_threads = num_threads
+        self.runtime = runtime
         self.batch_max_size = batch_max_size
         self.batch_max_wait_ms = batch_max_wait_ms
         self.on_batch = on_batch
@@ -112,7 +113,8 @@ class ModelService:
                 return cached
             meta = read_metadata(path)
             job = Classification.from_model(path, self.segmenter, max_text_length=self.max_text_length,
-                                            quantize=self.quantize, num_threads=self.num_threads)
+                                            quantize=self.quantize, num_threads=self.num_threads,
+                                            runtime=self.runtime)
             taxonomy = job.classifier.taxonomy_
             names = {head: dict(taxonomy.head(head).names_zh) for head in HEADS}
             names["primary_fault"] = names["fault_types"]

@@ -154,13 +154,12 @@ async def burst(client: httpx.AsyncClient, texts: list[str], n: int) -> Result:
 
 
 def library_rate(model_dir: Path, model: str | None, texts: list[str], batch: int) -> float:
-    """Texts/s of ``Classification.classify`` in this process (warmed up)."""
-    from feedback_nlp.classifiers.artifacts import load_classifier, resolve_model
+    """Texts/s of ``Classification.classify`` in this process (warmed up), with the service's inference settings."""
+    from feedback_nlp.classifiers.artifacts import resolve_model
     from feedback_nlp.classify import Classification
-    from feedback_nlp.text import Segmenter
+    from feedback_nlp.config import get_settings
 
-    segmenter = Segmenter()
-    job = Classification(load_classifier(resolve_model(model, model_dir), segmenter=segmenter), segmenter)
+    job = Classification.from_settings(resolve_model(model, model_dir), get_settings())
     job.classify(texts[:batch])
     start = time.perf_counter()
     for i in range(0, len(texts), batch):

@@ -1,4 +1,4 @@
-"""Inference speed and memory of a transformer model: fp32 against int8, with and without the blend.
+"""Inference speed and memory of a transformer model: torch or ONNX Runtime, fp32 or int8, blended or not.
 
     .venv/bin/python benchmarks/transformer_bench.py [--model DIR|NAME] [--n 2000] [--threads 2]
 
@@ -25,9 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 VARIANTS = {
-    "fp32": {"quantize": False, "blend": True},
-    "int8": {"quantize": True, "blend": True},
-    "int8-encoder-only": {"quantize": True, "blend": False},
+    "torch-fp32": {"runtime": "torch", "quantize": False, "blend": True},
+    "torch-int8": {"runtime": "torch", "quantize": True, "blend": True},
+    "onnx-fp32": {"runtime": "onnx", "quantize": False, "blend": True},
+    "onnx-int8": {"runtime": "onnx", "quantize": True, "blend": True},
+    "onnx-int8-encoder-only": {"runtime": "onnx", "quantize": True, "blend": False},
 }
 
 
@@ -49,7 +51,8 @@ def measure(model: Path, variant: str, n: int, single: int, threads: int) -> dic
     options = VARIANTS[variant]
     texts, _ = texts_40(get_settings().public_data_dir, n)
     started = time.perf_counter()
-    job = Classification.from_model(model, Segmenter(), quantize=options["quantize"], num_threads=threads)
+    job = Classification.from_model(model, Segmenter(), quantize=options["quantize"], num_threads=threads,
+                                    runtime=options["runtime"])
     if not options["blend"]:
         job.classifier.companion_ = None
         job.classifier.thresholds_ = getattr(job.classifier, "encoder_thresholds_", job.classifier.thresholds_)

@@ -45,11 +45,13 @@ class Classification:
 
     @classmethod
     def from_model(cls, path: str | Path, segmenter: Segmenter, *, max_text_length: int = 5000,
-                   quantize: bool = False, num_threads: int | None = None) -> Classification:  # fmt: skip
+                   quantize: bool = False, num_threads: int | None = None,
+                   runtime: str = "torch") -> Classification:  # fmt: skip
         """Load the model directory ``path`` for inference (the one way CLI, API and store use)."""
         from feedback_nlp.classifiers.artifacts import load_classifier
 
-        classifier = load_classifier(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads)
+        classifier = load_classifier(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads,
+                                     runtime=runtime)
         return cls(classifier, segmenter, max_text_length=max_text_length)
 
     @classmethod
@@ -58,6 +60,7 @@ class Classification:
         return cls.from_model(
             path, segmenter or Segmenter.from_settings(settings.text), max_text_length=settings.ingest.max_text_length,
             quantize=settings.inference.quantize, num_threads=settings.inference.threads,
+            runtime=settings.inference.runtime,
         )  # fmt: skip
 
     @property

@@ -46,12 +46,18 @@ class TextSettings(BaseModel):
 class InferenceSettings(BaseModel):
     """How a model is run when it classifies (CLI, API, stored feedback)."""
 
+    runtime: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="Engine of transformer models: 'onnx' (ONNX Runtime; the graph is exported into the model "
+        "directory when missing) or 'torch'. Chosen by benchmarks/transformer_bench.py: ONNX Runtime is faster "
+        "and smaller on CPU (see README).",
+    )
     quantize: bool = Field(
         True,
         description="Run transformer models with int8 dynamic quantisation (chosen by benchmarks/"
         "transformer_bench.py: faster on CPU at a small cost in agreement; see README).",
     )
-    threads: int | None = Field(None, gt=0, description="torch CPU threads for inference (default: torch's).")
+    threads: int | None = Field(None, gt=0, description="CPU threads for inference (default: the engine's).")
 
 
 class KpiTargets(BaseModel):

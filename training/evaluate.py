@@ -34,13 +34,16 @@ class EvaluateArguments:
     gold_file: Path = field(default=DataArguments.gold_file, metadata={"help": "Gold label file, for --data gold."})
     quantize: bool = field(default=False, metadata={"help": "Transformer models: score the int8 model served by "
                                                     "default (FEEDBACK_NLP_INFERENCE__QUANTIZE)."})
+    runtime: str = field(default="torch", metadata={"help": "Transformer models: 'torch', or 'onnx' for the "
+                                                    "ONNX Runtime graph the service runs "
+                                                    "(FEEDBACK_NLP_INFERENCE__RUNTIME)."})
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     setup_logging()
     (args,) = parse_args(argv, EvaluateArguments, description=__doc__.splitlines()[0])
     path = resolve_model(args.model, args.model_dir)
-    model = load_classifier(path, quantize=args.quantize)
+    model = load_classifier(path, quantize=args.quantize, runtime=args.runtime)
     if args.data == "gold":
         frame, name = load_gold(args.gold_file, args.public_dir), "gold"
     else:

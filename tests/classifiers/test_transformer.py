@@ -74,6 +74,35 @@ def test_save_load_round_trip_and_int8(model: TransformerClassifier, data, tmp_p
     assert diff.max() < 0.2  # int8 weights move scores a little, not a lot
 
 
+def test_onnx_runtime_matches_torch(model: TransformerClassifier, data, tmp_path: Path) -> None:
+    _, _, test = data
+    texts = test["text"].tolist()[:40] + ["好", "电视" * 80]  # one token and a cut-off text: dynamic axes
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / "onnx" / "model.onnx").exists() and (tmp_path / "m" / "onnx" / "model.int8.onnx").exists()
+    expected = model.predict_proba(texts)
+    served = load_classifier(tmp_path / "m", runtime="onnx", quantize=False)
+    assert served.model_ is None  # the torch network is never built
+    got = served.predict_proba(texts)
+    for head, frame in expected.items():
+        assert np.allclose(got[head].to_numpy(), frame.to_numpy(), atol=1e-4), head
+    assert served.predict(texts).equals(model.predict(texts))
+    int8 = load_classifier(tmp_path / "m", runtime="onnx", quantize=True).predict_proba(texts)
+    assert np.abs(int8["sentiment"].to_numpy() - expected["sentiment"].to_numpy()).max() < 0.2
+
+
+def test_onnx_graph_is_exported_on_first_load(model: TransformerClassifier, data, tmp_path: Path) -> None:
+    import shutil
+
+    model.save(tmp_path / "m")
+    shutil.rmtree(tmp_path / "m" / "onnx")  # a model saved before ONNX export existed
+    texts = data[2]["text"].tolist()[:10]
+    served = load_classifier(tmp_path / "m", runtime="onnx", quantize=True)
+    assert (tmp_path / "m" / "onnx" / "model.int8.onnx").exists()
+    assert served.predict(texts).shape[0] == 10
+    with pytest.raises(ConfigError, match="runtime 'tensorrt'"):
+        load_classifier(tmp_path / "m", runtime="tensorrt")
+
+
 def test_partial_labels_train(base: Path, data) -> None:
     train, valid, _ = data
     train = train.head(200).copy()

@@ -83,3 +83,15 @@ def test_finetune_blends_with_the_baseline_and_activates_only_a_better_model(
         assert read_metadata(models / "ft" / "v2")["blend"] is None
     finally:
         get_settings.cache_clear()
+
+
+def test_blend_weights_are_chosen_on_the_hand_labelled_dev_set_when_there_is_one() -> None:
+    import pandas as pd
+
+    finetune = load_script(REPO / "training" / "finetune.py")
+    valid = pd.DataFrame({"text": [f"t{i}" for i in range(1000)], "dataset": ["demo"] * 400 + ["waimai_10k"] * 600})
+    dev = pd.DataFrame({"text": [f"d{i}" for i in range(150)]})
+    assert finetune._blend_rows({"valid": valid, "dev": dev})[0] == "dev"
+    name, rows = finetune._blend_rows({"valid": valid, "dev": dev.head(20)})  # too few to choose on
+    assert name == "valid (real text)" and len(rows) == 600
+    assert finetune._blend_rows({"valid": valid.drop(columns="dataset")})[0] == "valid"
