@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -77,6 +77,26 @@ class LinearHead:
         return softmax(logits, axis=1) if self.multiclass else expit(logits)
 
 
+#: Training rows from which the fits run in ``n_jobs`` worker processes; below it,
+#: starting the workers costs more than it saves.
+PARALLEL_MIN_ROWS = 20_000
+
+
+class _HeadPlan:
+    """The logistic-regression fits one head needs, and how their results make its weights."""
+
+    def __init__(self, head: str, jobs: list[tuple[dict[str, Any], Any, Any, np.ndarray]],
+                 assemble: Callable[[list[LogisticRegression]], LinearHead]) -> None:  # fmt: skip
+        self.head, self.jobs, self.assemble = head, jobs, assemble
+
+
+def _fit_logistic(params: dict[str, Any], X: Any, y: Any, w: np.ndarray) -> LogisticRegression:
+    """One fit (module level: it runs in worker processes)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return LogisticRegression(**params).fit(X, y, sample_weight=w)
+
+
 def _constant_head(n_features: int, prior: float) -> tuple[np.ndarray, float]:
     prior = min(max(prior, 1e-4), 1 - 1e-4)
     return np.zeros(n_features), float(np.log(prior / (1 - prior)))
@@ -121,6 +141,7 @@ class TfidfClassifier:
         max_iter: int = 300,
         validation_fraction: float = 0.15,
         random_state: int = 0,
+        n_jobs: int | None = -1,
         segmenter: Segmenter | None = None,
     ) -> None:
         self.taxonomy = taxonomy
@@ -134,6 +155,7 @@ class TfidfClassifier:
         self.max_iter = max_iter
         self.validation_fraction = validation_fraction
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.segmenter = segmenter
 
     # -- features -----------------------------------------------------------------
@@ -204,10 +226,11 @@ class TfidfClassifier:
         )
         self.heads_: dict[str, LinearHead] = {}
         self.n_train_: dict[str, int] = {}
-        for head in self.taxonomy_.active_heads:
-            self._fit_head(head, features, y_train, weights)
+        plans = [self._plan_head(head, features, y_train, weights) for head in self.taxonomy_.active_heads]
         if len(self.taxonomy_.fault_types) and y_train["primary_fault"].notna().any():
-            self._fit_primary(features, y_train, weights)
+            plans.append(self._plan_multiclass(PRIMARY, features, y_train["primary_fault"],
+                                               self.taxonomy_.fault_types.codes, weights))  # fmt: skip
+        self._run_plans(plans, n_rows=features.shape[0])
 
         # Thresholds and calibration measured on data the heads did not see.
         valid_texts, valid_tokens = self._prepare(list(X_valid), None, max_chars=MAX_TRAIN_CHARS)
@@ -232,79 +255,87 @@ class TfidfClassifier:
         self.n_valid_ = len(X_valid)
         return self
 
-    def _logistic(self, multiclass: bool) -> LogisticRegression:
-        return LogisticRegression(
-            C=self.C,
-            solver="lbfgs" if multiclass else "liblinear",
-            max_iter=self.max_iter,
-            random_state=self.random_state,
-        )
+    def _logistic_params(self, multiclass: bool) -> dict[str, Any]:
+        return {"C": self.C, "solver": "lbfgs" if multiclass else "liblinear", "max_iter": self.max_iter,
+                "random_state": self.random_state}  # fmt: skip
 
-    def _fit_head(self, head: str, features: sp.csr_matrix, y: pd.DataFrame, weights: np.ndarray) -> None:
+    def _plan_head(self, head: str, features: sp.csr_matrix, y: pd.DataFrame, weights: np.ndarray) -> _HeadPlan:
         codes = self.taxonomy_.head(head).codes
-        if head in MULTI_LABEL_HEADS:
-            known, truth = multi_hot(y[head].tolist(), codes)
-            self.n_train_[head] = int(known.sum())
-            if not known.any():
-                raise ConfigError(f"no training row labels {head}; label some rows or drop the head from the taxonomy")
-            X, Y, w = features[known], truth[known], weights[known]
-            coef = np.zeros((len(codes), features.shape[1]))
-            intercept = np.zeros(len(codes))
-            fit: list[int] = []
-            for j, code in enumerate(codes):
-                positives = int(Y[:, j].sum())
-                if positives < 2 or positives > len(Y) - 2:
-                    logger.warning(
-                        "%s label %r has %d positive training rows; it predicts its prior", head, code, positives
-                    )
-                    coef[j], intercept[j] = _constant_head(features.shape[1], positives / max(len(Y), 1))
-                else:
-                    fit.append(j)
-            # One after another: fitting labels in threads made results differ between runs
-            # (liblinear keeps global state), and a replayed run must give the same model.
-            for j in fit:
-                model = self._fit_quietly(self._logistic(False), X, Y[:, j], w)
+        if head not in MULTI_LABEL_HEADS:
+            return self._plan_multiclass(head, features, y[head], codes, weights)
+        known, truth = multi_hot(y[head].tolist(), codes)
+        self.n_train_[head] = int(known.sum())
+        if not known.any():
+            raise ConfigError(f"no training row labels {head}; label some rows or drop the head from the taxonomy")
+        X, Y, w = features[known], truth[known], weights[known]
+        coef = np.zeros((len(codes), features.shape[1]))
+        intercept = np.zeros(len(codes))
+        fit: list[int] = []
+        for j, code in enumerate(codes):
+            positives = int(Y[:, j].sum())
+            if positives < 2 or positives > len(Y) - 2:
+                logger.warning("%s label %r has %d positive training rows; it predicts its prior",
+                               head, code, positives)  # fmt: skip
+                coef[j], intercept[j] = _constant_head(features.shape[1], positives / max(len(Y), 1))
+            else:
+                fit.append(j)
+
+        def assemble(models: list[LogisticRegression]) -> LinearHead:
+            for j, model in zip(fit, models, strict=True):
                 coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
                 logger.info("%s/%s fitted on %d rows (%d positive)", head, codes[j], len(Y), int(Y[:, j].sum()))
-            self.heads_[head] = LinearHead(coef, intercept, multiclass=False)
-        else:
-            self.heads_[head] = self._fit_multiclass(head, features, y[head], codes, weights)
+            return LinearHead(coef, intercept, multiclass=False)
 
-    def _fit_primary(self, features: sp.csr_matrix, y: pd.DataFrame, weights: np.ndarray) -> None:
-        self.heads_[PRIMARY] = self._fit_multiclass(
-            PRIMARY, features, y["primary_fault"], self.taxonomy_.fault_types.codes, weights
-        )
+        jobs = [(self._logistic_params(False), X, Y[:, j], w) for j in fit]
+        return _HeadPlan(head, jobs, assemble)
 
-    def _fit_multiclass(
+    def _plan_multiclass(
         self, head: str, features: sp.csr_matrix, labels: pd.Series, codes: list[str], weights: np.ndarray
-    ) -> LinearHead:
+    ) -> _HeadPlan:
         known = labels.notna().to_numpy()
         self.n_train_[head] = int(known.sum())
         target = labels[known].astype(str).to_numpy()
         present = [c for c in codes if c in set(target)]
         if len(present) < 2:
             raise ConfigError(f"{head} needs at least two classes in the training data, found {present}")
-        model = self._fit_quietly(self._logistic(True), features[known], target, weights[known])
-        coef = np.zeros((len(codes), features.shape[1]))
-        # Classes absent from training get a very low score rather than a made-up one.
-        intercept = np.full(len(codes), -30.0)
-        if len(model.classes_) == 2:
-            # Binary: scikit-learn keeps one row for classes_[1]; softmax([0, z]) = sigmoid(z).
-            first, second = (codes.index(c) for c in model.classes_)
-            intercept[first] = 0.0
-            coef[second], intercept[second] = model.coef_[0], model.intercept_[0]
-        else:
-            for k, code in enumerate(model.classes_):
-                j = codes.index(code)
-                coef[j], intercept[j] = model.coef_[k], model.intercept_[k]
-        logger.info("%s fitted on %d rows, classes %s", head, known.sum(), list(model.classes_))
-        return LinearHead(coef, intercept, multiclass=True)
 
-    @staticmethod
-    def _fit_quietly(model: LogisticRegression, X: Any, y: Any, w: np.ndarray) -> LogisticRegression:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return model.fit(X, y, sample_weight=w)
+        def assemble(models: list[LogisticRegression]) -> LinearHead:
+            (model,) = models
+            coef = np.zeros((len(codes), features.shape[1]))
+            # Classes absent from training get a very low score rather than a made-up one.
+            intercept = np.full(len(codes), -30.0)
+            if len(model.classes_) == 2:
+                # Binary: scikit-learn keeps one row for classes_[1]; softmax([0, z]) = sigmoid(z).
+                first, second = (codes.index(c) for c in model.classes_)
+                intercept[first] = 0.0
+                coef[second], intercept[second] = model.coef_[0], model.intercept_[0]
+            else:
+                for k, code in enumerate(model.classes_):
+                    j = codes.index(code)
+                    coef[j], intercept[j] = model.coef_[k], model.intercept_[k]
+            logger.info("%s fitted on %d rows, classes %s", head, known.sum(), list(model.classes_))
+            return LinearHead(coef, intercept, multiclass=True)
+
+        return _HeadPlan(head, [(self._logistic_params(True), features[known], target, weights[known])], assemble)
+
+    def _run_plans(self, plans: list[_HeadPlan], *, n_rows: int) -> None:
+        """Run every head's fits, in worker processes when the data is large enough.
+
+        Processes, not threads: liblinear keeps global state, and fitting in threads
+        made a replayed run differ. Each fit seeds its own solver, so results do not
+        depend on the worker or the order. The multiclass fits (the longest) go first.
+        """
+        jobs = [(p, i) for p in plans for i in range(len(p.jobs))]
+        jobs.sort(key=lambda job: job[0].jobs[job[1]][0]["solver"] != "lbfgs")
+        n_jobs = self.n_jobs if n_rows >= PARALLEL_MIN_ROWS else 1
+        fitted = joblib.Parallel(n_jobs=n_jobs, backend="loky")(
+            joblib.delayed(_fit_logistic)(*plan.jobs[i]) for plan, i in jobs
+        )
+        results: dict[tuple[str, int], LogisticRegression] = {
+            (plan.head, i): model for (plan, i), model in zip(jobs, fitted, strict=True)
+        }
+        for plan in plans:
+            self.heads_[plan.head] = plan.assemble([results[(plan.head, i)] for i in range(len(plan.jobs))])
 
     # -- predict --------------------------------------------------------------------
     def _check_fitted(self) -> None:

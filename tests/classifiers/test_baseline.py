@@ -495,3 +495,19 @@ def test_a_newer_transformer_is_not_the_default_until_activated(model_dir: Path,
     assert list_models(root)[0].ref == "fine-tuned@v1"
     assert resolve_model(None, root) == root / "baseline" / "v2"
     assert resolve_model(None, root, active="fine-tuned@v1") == root / "fine-tuned" / "v1"
+
+
+def test_fits_in_worker_processes_give_the_same_model(
+    train_frame: pd.DataFrame, segmenter: Segmenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedback_nlp.classifiers import baseline
+
+    frame = train_frame.head(600)
+    texts = frame["text"].tolist()
+    one = TfidfClassifier(segmenter=segmenter, n_jobs=1).fit(texts, frame)
+    monkeypatch.setattr(baseline, "PARALLEL_MIN_ROWS", 1)  # small data would otherwise stay in-process
+    two = TfidfClassifier(segmenter=segmenter, n_jobs=2).fit(texts, frame)
+    assert set(one.heads_) == set(two.heads_) == {"fault_types", "sentiment", "aspects", PRIMARY}
+    for head, weights in one.heads_.items():
+        assert np.array_equal(weights.coef, two.heads_[head].coef), head
+        assert np.array_equal(weights.intercept, two.heads_[head].intercept), head
