@@ -19,6 +19,7 @@ from rich.table import Table as RichTable
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.ingest import IngestReport, ingest_file
+from feedback_nlp.pipeline import DEFAULT_FINETUNE_MINUTES, DEFAULT_LAYERS
 from feedback_nlp.schema import TABLE_NAMES
 from feedback_nlp.store import Store
 
@@ -167,7 +168,8 @@ def serve(
         40_000, help="Generated texts in the training data of the model trained when none exists."
     ),
     demo_finetune_minutes: float = typer.Option(
-        6.0, help="When no model exists: fine-tuning budget of the first training run (0: baseline only)."
+        DEFAULT_FINETUNE_MINUTES,
+        help="When no model exists: fine-tuning budget of the first training run (0: baseline only).",
     ),
 ) -> None:
     """Run the HTTP API (uvicorn)."""
@@ -262,9 +264,13 @@ def classify(
 
 @app.command()
 def train(
-    minutes: float = typer.Option(6.0, "--minutes", help="Fine-tuning time budget in minutes (0: baseline only)."),
+    minutes: float = typer.Option(
+        DEFAULT_FINETUNE_MINUTES, "--minutes", help="Fine-tuning time budget in minutes (0: baseline only)."
+    ),
     n_demo: int = typer.Option(40_000, help="Generated demo texts in the default training corpus."),
-    n_layers: int = typer.Option(6, help="Encoder layers kept for fine-tuning (fewer: faster, less accurate)."),
+    n_layers: int = typer.Option(
+        DEFAULT_LAYERS, help="Encoder layers kept for fine-tuning (fewer: faster to train and serve)."
+    ),
     base_model: Path | None = typer.Option(
         None, help="A local Hugging Face encoder (bert-base-chinese, MacBERT…) instead of the converted e5-small."
     ),

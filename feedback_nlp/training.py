@@ -147,10 +147,10 @@ class DataArguments:
         default=Path(__file__).resolve().parents[1] / "training" / "gold" / "real_gold.csv",
         metadata={"help": "Hand-labelled real-text gold set (ids into public_dir); never trained on."},
     )
-    dev_file: Path | None = dataclasses.field(
-        default=Path(__file__).resolve().parents[1] / "training" / "gold" / "real_dev.csv",
-        metadata={"help": "Hand-labelled real-text dev set (gold format): never trained on; blend weights and "
-                  "decision thresholds of fine-tuned models are chosen on it (see README)."},
+    holdout_file: Path | None = dataclasses.field(
+        default=Path(__file__).resolve().parents[1] / "training" / "gold" / "real_holdout.csv",
+        metadata={"help": "A second hand-labelled real-text set (gold format): never trained on, never used "
+                  "for a choice; every model is scored on it too."},
     )
     n_demo: int = dataclasses.field(default=40_000, metadata={"help": "Generated demo texts in the default corpus."})
     real_none_ratio: float = dataclasses.field(
@@ -187,7 +187,7 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
     notes: list[str] = []
     public_dir = _existing(args.public_dir)
     gold_file = _existing(args.gold_file)
-    dev_file = _existing(args.dev_file)
+    holdout_file = _existing(args.holdout_file)
     is_default = taxonomy.fingerprint() == Taxonomy.default().fingerprint()
     sets: dict[str, pd.DataFrame] = {}
     if args.data_dir is not None:
@@ -215,7 +215,7 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
                 f"public data not found at {args.public_dir}: demo text only (not a model to trust on real text)"
             )
         corpus = build_default_corpus(
-            public_dir, n_demo=args.n_demo, seed=seed, held_out=[gold_file, dev_file],
+            public_dir, n_demo=args.n_demo, seed=seed, held_out=[gold_file, holdout_file],
             real_none_ratio=args.real_none_ratio,
         )
         for split in ("train", "valid"):
@@ -229,12 +229,12 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
                 sets[name] = frame.sample(args.max_eval_samples, random_state=seed).reset_index(drop=True)
                 notes.append(f"{name}: a random {args.max_eval_samples} of {len(frame)} rows")
     if is_default and public_dir is not None:
-        for name, labelled in (("gold", gold_file), ("dev", dev_file)):
+        for name, labelled in (("gold", gold_file), ("holdout", holdout_file)):
             if labelled is not None:
                 sets[name] = load_gold(labelled, public_dir)
                 # prepared splits may predate a held-out file: drop its texts wherever they are
                 held = set(sets[name]["text"])
-                for split in [s for s in sets if s not in ("gold", "dev")]:
+                for split in [s for s in sets if s not in ("gold", "holdout")]:
                     sets[split] = sets[split][~sets[split]["text"].isin(held)].reset_index(drop=True)
     sources = {}
     if "dataset" in sets["train"].columns:

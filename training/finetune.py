@@ -54,6 +54,11 @@ class ModelArguments:
         },
     )
     max_train_samples: int | None = field(default=None, metadata={"help": "Use at most this many training texts."})
+    encoder_from: str | None = field(
+        default=None,
+        metadata={"help": "Skip fine-tuning: take the encoder and heads of this fine-tuned model (NAME[@VERSION]) "
+                  "and only blend, evaluate, save and decide activation — e.g. to blend with a retrained baseline."},
+    )
     blend_with: str = field(
         default="auto",
         metadata={"help": "Blend the encoder's scores with a TF-IDF baseline (weights tuned on validation): "
@@ -90,16 +95,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if model_args.max_train_samples is not None and len(train) > model_args.max_train_samples:
         train = train.sample(model_args.max_train_samples, random_state=train_args.random_state).reset_index(drop=True)
     out, version = output_dir(out_args.model_dir, out_args.name, out_args.version, overwrite=out_args.overwrite)
-    model = TransformerClassifier(
-        taxonomy, base_model=model_args.base_model, name=out_args.name, version=version, config=train_args
-    )
-    logger.info("fine-tuning on %d texts, validating on %d", len(train), len(valid))
-    model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
+    if model_args.encoder_from:
+        model = _reuse_encoder(model_args.encoder_from, out_args.model_dir, taxonomy)
+        model.name, model.version = out_args.name, version
+    else:
+        model = TransformerClassifier(
+            taxonomy, base_model=model_args.base_model, name=out_args.name, version=version, config=train_args
+        )
+        logger.info("fine-tuning on %d texts, validating on %d", len(train), len(valid))
+        model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
     extra: dict[str, Any] = {}
     companion = _companion(model_args.blend_with, out_args.model_dir, taxonomy)
     if companion is not None:
-        chosen_on, blend_valid = _blend_rows(data.sets)
-        extra["blend_validation"] = {"set": chosen_on, "rows": len(blend_valid)}
+        blend_valid = _real_rows(valid)
+        extra["blend_validation"] = {"rows": len(blend_valid), "real_text_only": len(blend_valid) < len(valid)}
         model.blend_with(companion, blend_valid["text"].tolist(), blend_valid)
         with model.encoder_only():
             reports = evaluate_sets(model, {k: v for k, v in data.sets.items() if k in ("gold", "test", "test_real")})
@@ -112,27 +121,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return results
 
 
+def _reuse_encoder(ref: str, model_dir: Path, taxonomy: Taxonomy) -> TransformerClassifier:
+    """A saved fine-tuned model without its blend, as ``fit`` would have left it."""
+    model = TransformerClassifier.load(resolve_model(ref, model_dir))
+    if model.taxonomy_.to_dict() != taxonomy.to_dict():
+        raise ConfigError(f"--encoder-from {ref}: its taxonomy {model.taxonomy_.label} is not {taxonomy.label}")
+    if getattr(model, "companion_", None) is not None:
+        model.thresholds_, model.companion_ = model.encoder_thresholds_, None
+    logger.info("reusing the encoder of %s (no fine-tuning)", ref)
+    return model
+
+
 #: Fewest real-text validation rows for the blend to be fitted on them alone.
 MIN_REAL_BLEND_ROWS = 300
-#: Fewest hand-labelled dev rows for the blend to be fitted on them.
-MIN_DEV_ROWS = 100
-
-
-def _blend_rows(sets: dict[str, Any]) -> tuple[str, Any]:
-    """Where the blend weights and thresholds are chosen: ``(name, rows)``.
-
-    The hand-labelled real-text dev set when there is one: the real rows of ``valid``
-    carry rule-based labels (:mod:`feedback_nlp.datasets.weak_labels`), which a
-    bag-of-n-grams model reproduces almost exactly, so weights chosen on them drift
-    to the baseline whatever the encoder adds on text the rules miss. Else the real
-    rows of ``valid``, else all of it.
-    """
-    dev = sets.get("dev")
-    if dev is not None and len(dev) >= MIN_DEV_ROWS:
-        logger.info("blend fitted on the %d hand-labelled dev rows", len(dev))
-        return "dev", dev
-    real = _real_rows(sets["valid"])
-    return ("valid (real text)" if len(real) < len(sets["valid"]) else "valid"), real
 
 
 def _real_rows(valid: Any) -> Any:

@@ -38,7 +38,7 @@ class PrepareArguments:
     out: Path = field(metadata={"help": "Output folder."})
     public_dir: Path = field(default=DataArguments.public_dir, metadata={"help": "Public labelled data folder."})
     gold_file: Path = field(default=DataArguments.gold_file, metadata={"help": "Gold ids to hold out."})
-    dev_file: Path = field(default=DataArguments.dev_file, metadata={"help": "Dev ids to hold out."})
+    holdout_file: Path = field(default=DataArguments.holdout_file, metadata={"help": "Holdout ids to hold out."})
     n_demo: int = field(default=DataArguments.n_demo, metadata={"help": "Demo texts (default preset)."})
     real_none_ratio: float = field(default=DataArguments.real_none_ratio, metadata={"help": "See train_baseline."})
     seed: int = field(default=0, metadata={"help": "Random seed of the demo text."})
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if public_dir is None:
             logger.warning("public data not found at %s: the corpus is demo text only", args.public_dir)
         corpus = build_default_corpus(
-            public_dir, n_demo=args.n_demo, seed=args.seed, held_out=[args.gold_file, args.dev_file],
+            public_dir, n_demo=args.n_demo, seed=args.seed, held_out=[args.gold_file, args.holdout_file],
             real_none_ratio=args.real_none_ratio,
         )  # fmt: skip
         print(corpus_summary(corpus).to_string())

@@ -93,7 +93,7 @@ def build_default_corpus(
     model to trust on real text). ``include`` restricts the real sources by name.
     ``real_none_ratio`` caps the real ``none`` fault labels (:func:`balance_real_none`;
     ``None`` keeps them all). ``held_out``: hand-labelled files in the gold format (the
-    gold and dev sets) whose texts never enter any split.
+    gold and holdout sets) whose texts never enter any split.
     """
     parts = [demo_corpus(n_demo, seed=seed)] if n_demo else []
     excluded: set[str] = set()
@@ -120,7 +120,7 @@ def build_default_corpus(
     corpus = pd.concat([p[[c for c in CORPUS_COLUMNS if c in p.columns]] for p in parts], ignore_index=True)
     key = corpus["text"].map(normalise)
     keep = ~key.isin(excluded) & ~key.duplicated() & key.str.len().gt(0)
-    logger.info("corpus: %d rows, %d held back (gold/dev/test overlap or duplicates)", keep.sum(), (~keep).sum())
+    logger.info("corpus: %d rows, %d held back (gold/holdout/test overlap or duplicates)", keep.sum(), (~keep).sum())
     corpus = corpus[keep].reset_index(drop=True)
     if real_none_ratio is not None:
         corpus = balance_real_none(corpus, ratio=real_none_ratio, seed=seed)

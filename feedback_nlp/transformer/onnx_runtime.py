@@ -24,6 +24,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit, softmax
+
+from feedback_nlp.taxonomy import MULTI_LABEL_HEADS
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +82,15 @@ def export_onnx(network: object, heads: Sequence[str], model_dir: str | Path) ->
             wrapper, example, str(fp32), input_names=["input_ids", "attention_mask"], output_names=names,
             dynamic_axes={**axes, **{h: {0: "batch"} for h in names}}, opset_version=_OPSET, dynamo=False,
         )  # fmt: skip
-    # DefaultTensorType: shape inference cannot type every intermediate of the exported graph
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": 1})  # fmt: skip
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # the quantiser logs a line per tensor on the root logger
+    try:
+        # DefaultTensorType: shape inference cannot type every intermediate of the exported graph
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": 1})  # fmt: skip
+    finally:
+        root.setLevel(level)
     logger.info("exported ONNX graphs to %s (fp32 %.0f MB, int8 %.0f MB)", target,
                 fp32.stat().st_size / 1e6, int8.stat().st_size / 1e6)  # fmt: skip
     return {"fp32": fp32, "int8": int8}
@@ -106,5 +115,22 @@ class OnnxNetwork:
         self.heads = outputs
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> Mapping[str, np.ndarray]:
+        """The heads' logits."""
         values = self.session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})
         return dict(zip(self.heads, values, strict=True))
+
+    def probabilities(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> dict[str, np.ndarray]:
+        """Sigmoid scores for multi-label heads, softmax for the others (as the torch model's)."""
+        return {head: expit(logit) if head in MULTI_LABEL_HEADS else softmax(logit, axis=1)
+                for head, logit in self(input_ids, attention_mask).items()}  # fmt: skip
+
+
+def pad_ids(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token id rows as a padded int64 matrix and its attention mask."""
+    width = max(len(r) for r in rows)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask

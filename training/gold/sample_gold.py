@@ -1,10 +1,10 @@
-"""How the real-text gold and dev samples were drawn (kept for the record; re-running reproduces the ids).
+"""How the real-text gold and holdout samples were drawn (kept for the record; re-running reproduces the ids).
 
     python training/gold/sample_gold.py --public-dir ../shared/data/public --out /tmp/gold_sample.csv
-    python training/gold/sample_gold.py --set dev --public-dir ../shared/data/public --out /tmp/dev_sample.csv
+    python training/gold/sample_gold.py --set holdout --public-dir ../shared/data/public --out /tmp/holdout_sample.csv
 
 Writes the texts to label *outside* the repository; only (dataset, row_id, text_hash,
-labels) are committed, in ``real_gold.csv`` and ``real_dev.csv``. The dev sample uses
+labels) are committed, in ``real_gold.csv`` and ``real_holdout.csv``. The holdout sample uses
 other seeds and never repeats a gold text. See README.md in this folder.
 """
 
@@ -22,7 +22,7 @@ def text_hash(text: str) -> str:
 
 
 #: Per set: (seed, shopping negatives and positives per category, per service set, car complaints).
-SETS = {"gold": (7, 32, 14, 15, 88), "dev": (23, 24, 10, 20, 80)}
+SETS = {"gold": (7, 32, 14, 15, 88), "holdout": (23, 24, 10, 20, 80)}
 
 
 def sample(public_dir: Path, which: str = "gold") -> pd.DataFrame:
