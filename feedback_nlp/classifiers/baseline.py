@@ -80,6 +80,8 @@ class LinearHead:
 #: Training rows from which the fits run in ``n_jobs`` worker processes; below it,
 #: starting the workers costs more than it saves.
 PARALLEL_MIN_ROWS = 20_000
+#: Arrays from this size reach the worker processes memory-mapped, read-only (joblib's ``max_nbytes``).
+MEMMAP_MIN_BYTES: int | str = "1M"
 
 
 class _HeadPlan:
@@ -328,7 +330,11 @@ class TfidfClassifier:
         jobs = [(p, i) for p in plans for i in range(len(p.jobs))]
         jobs.sort(key=lambda job: job[0].jobs[job[1]][0]["solver"] != "lbfgs")
         n_jobs = self.n_jobs if n_rows >= PARALLEL_MIN_ROWS else 1
-        fitted = joblib.Parallel(n_jobs=n_jobs, backend="loky")(
+        for plan, i in jobs:
+            # Workers get the matrices memory-mapped read-only; scikit-learn sorts the indices
+            # of a non-canonical CSR matrix in place, so do it here once.
+            plan.jobs[i][1].sum_duplicates()
+        fitted = joblib.Parallel(n_jobs=n_jobs, backend="loky", max_nbytes=MEMMAP_MIN_BYTES)(
             joblib.delayed(_fit_logistic)(*plan.jobs[i]) for plan, i in jobs
         )
         results: dict[tuple[str, int], LogisticRegression] = {

@@ -506,6 +506,7 @@ def test_fits_in_worker_processes_give_the_same_model(
     texts = frame["text"].tolist()
     one = TfidfClassifier(segmenter=segmenter, n_jobs=1).fit(texts, frame)
     monkeypatch.setattr(baseline, "PARALLEL_MIN_ROWS", 1)  # small data would otherwise stay in-process
+    monkeypatch.setattr(baseline, "MEMMAP_MIN_BYTES", 1)  # and reach the workers as writable copies
     two = TfidfClassifier(segmenter=segmenter, n_jobs=2).fit(texts, frame)
     assert set(one.heads_) == set(two.heads_) == {"fault_types", "sentiment", "aspects", PRIMARY}
     for head, weights in one.heads_.items():
