@@ -403,7 +403,10 @@ class TransformerClassifier:
         model never misses a keyword it has seen, the encoder generalises over
         wording. Per head, the encoder's share ``w`` is chosen on the validation set
         by log loss (``w = 1`` drops the companion for that head), then the decision
-        thresholds are tuned again on the blended scores. The companion is saved
+        thresholds are tuned again on the blended scores — except for a multi-label
+        head the encoder gets no share of (``w = 0``): its scores are the companion's,
+        so it keeps the companion's thresholds, tuned on more rows than ``X_valid``
+        may hold (the real-text rows only, for the default corpus). The companion is saved
         inside this model's directory, so the model stays self-contained.
         """
         self._check_fitted()
@@ -433,6 +436,9 @@ class TransformerClassifier:
         self.companion_ = companion
         logger.info("blend weights (encoder share): %s", self.blend_)
         self._tune(X_valid, y_valid)
+        for head in MULTI_LABEL_HEADS:
+            if self.blend_.get(head) == 0.0 and head in companion.thresholds_:
+                self.thresholds_[head] = np.asarray(companion.thresholds_[head], dtype=float)
         return self
 
     def predict(self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:

@@ -162,6 +162,18 @@ def test_blend_mixes_scores_by_the_weights_chosen_on_validation(blended, data) -
     assert np.allclose(model.encoder_proba(texts)["sentiment"], own["sentiment"], atol=1e-6)
 
 
+def test_a_head_left_to_the_companion_keeps_its_thresholds(model: TransformerClassifier, blended, data) -> None:
+    _, baseline, _ = blended
+    _, valid, _ = data
+    mixed = copy.deepcopy(model)
+    mixed.encoder_proba = lambda X: {h: p * 0 + 0.5 for h, p in model.encoder_proba(X).items()}  # no signal
+    few = valid.head(60)  # thresholds tuned on these alone would differ from the baseline's
+    mixed.blend_with(baseline, few["text"].tolist(), few)
+    assert mixed.blend_["fault_types"] == 0.0 and mixed.blend_["aspects"] == 0.0
+    for head in ("fault_types", "aspects"):
+        assert np.array_equal(mixed.thresholds_[head], baseline.thresholds_[head])
+
+
 def test_blend_is_saved_inside_the_model_and_loaded_back(blended, data, tmp_path: Path) -> None:
     _, _, model = blended
     _, _, test = data
