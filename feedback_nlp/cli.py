@@ -19,7 +19,7 @@ from rich.table import Table as RichTable
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.ingest import IngestReport, ingest_file
-from feedback_nlp.pipeline import DEFAULT_FINETUNE_MINUTES, DEFAULT_LAYERS
+from feedback_nlp.pipeline import DEFAULT_FINETUNE_MINUTES, DEFAULT_LAYERS, PipelineOptions
 from feedback_nlp.schema import TABLE_NAMES
 from feedback_nlp.store import Store
 
@@ -277,13 +277,17 @@ def train(
     retrain_baseline: bool = typer.Option(False, help="Train a new baseline even when one exists."),
     activate: str = typer.Option("auto", help="auto (only if it beats the serving model) | always | never."),
     threads: int | None = typer.Option(None, help="torch CPU threads for fine-tuning (default: all cores)."),
+    learning_rate: float = typer.Option(
+        PipelineOptions.learning_rate, help="Encoder learning rate (the default suits budgets of minutes)."
+    ),
+    head_learning_rate: float = typer.Option(PipelineOptions.head_learning_rate, help="Heads' learning rate."),
 ) -> None:
     """Train the default models: data, base model, baseline, fine-tuned transformer; activate the better.
 
     Each step is skipped when its result exists (delete data/training/default to rebuild
     the corpus). Prints both models' held-out scores and the activation decision.
     """
-    from feedback_nlp.pipeline import PipelineOptions, run_pipeline
+    from feedback_nlp.pipeline import run_pipeline
     from feedback_nlp.training import setup_logging
 
     setup_logging()
@@ -291,7 +295,8 @@ def train(
     options = PipelineOptions(
         model_dir=settings.model_dir, data_dir=settings.data_dir, public_dir=settings.public_data_dir,
         n_demo=n_demo, finetune_minutes=minutes, n_layers=n_layers, base_model=base_model,
-        retrain_baseline=retrain_baseline, activate=activate, num_threads=threads,
+        retrain_baseline=retrain_baseline, activate=activate, num_threads=threads, learning_rate=learning_rate,
+        head_learning_rate=head_learning_rate,
     )  # fmt: skip
     try:
         result = run_pipeline(options, say=lambda line: console.print(f"[bold]{line}[/]"))

@@ -63,7 +63,9 @@ def parse_args(argv: Sequence[str] | None, *classes: type[T], description: str =
             default = field.default if field.default is not dataclasses.MISSING else (
                 field.default_factory() if field.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
             )  # fmt: skip
-            options: dict[str, Any] = {"default": default, "help": field.metadata.get("help", "")}
+            # argparse formats help with %: a literal "15%" must be written "15%%"
+            help_text = str(field.metadata.get("help", "")).replace("%", "%%")
+            options: dict[str, Any] = {"default": default, "help": help_text}
             if kind is not None:
                 options["type"] = kind
             options.update(extra)

@@ -35,6 +35,8 @@ def test_pipeline_runs_every_step_once_and_reuses_results(tmp_path: Path, monkey
         meta = read_metadata(tmp_path / "models" / "transformer" / "v1")
         assert meta["blend"]["companion"] == "baseline@v1"
         assert meta["parameters"]["max_minutes"] == 0.05
+        assert (meta["parameters"]["learning_rate"], meta["parameters"]["head_learning_rate"]) == (
+            options.learning_rate, options.head_learning_rate)  # fmt: skip
         # the decision compares on held-out data and is recorded either way
         assert result.activation["incumbent"] == "baseline@v1" and "wins" in result.activation
         # a second run reuses the data and the baseline, and fine-tunes a new version

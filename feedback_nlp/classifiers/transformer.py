@@ -11,7 +11,8 @@ Artifact: ``encoder/`` (a Hugging Face model directory with its tokenizer),
 ``heads.safetensors``, ``metadata.json`` and ``onnx/`` (the network exported for
 ONNX Runtime, fp32 and int8: what the service runs, see
 :mod:`feedback_nlp.transformer.onnx_runtime`). torch and transformers are imported
-here only, never by ``import feedback_nlp``.
+inside the functions that train or run the torch network, never at module level:
+serving on ONNX Runtime loads neither (seconds of start-up and ~300 MB saved).
 """
 
 from __future__ import annotations
@@ -24,12 +25,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import pandas as pd
-import torch
-from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from feedback_nlp.classifiers.artifacts import model_taxonomy, read_metadata, write_metadata
@@ -39,15 +38,21 @@ from feedback_nlp.errors import ConfigError
 from feedback_nlp.labels import coerce_labelled, multi_hot
 from feedback_nlp.taxonomy import HEADS, MULTI_LABEL_HEADS, Taxonomy
 from feedback_nlp.text import normalise
-from feedback_nlp.transformer.multitask import MultiTaskModel, multitask_loss, probabilities
 from feedback_nlp.transformer.onnx_runtime import (
     ONNX_BATCH_SIZE,
+    TOKENIZER_FILE,
+    JsonTokenizer,
     OnnxNetwork,
     export_onnx,
     onnx_available,
     onnx_path,
     pad_ids,
 )
+
+if TYPE_CHECKING:
+    import torch
+
+    from feedback_nlp.transformer.multitask import MultiTaskModel
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +107,8 @@ def _head_sizes(taxonomy: Taxonomy, with_primary: bool) -> dict[str, int]:
 
 def _targets(y: pd.DataFrame, taxonomy: Taxonomy, heads: Sequence[str]) -> dict[str, torch.Tensor]:
     """Per-head target tensors; unknown rows are ``-1`` rows (multi-label) or ``-100``."""
+    import torch
+
     out: dict[str, torch.Tensor] = {}
     for head in heads:
         column = "primary_fault" if head == PRIMARY else head
@@ -146,6 +153,8 @@ class TransformerClassifier:
         return encoded["input_ids"]
 
     def _pad(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
         width = max(len(r) for r in rows)
         pad = self.tokenizer_.pad_token_id or 0
         ids = torch.full((len(rows), width), pad, dtype=torch.long)
@@ -169,6 +178,8 @@ class TransformerClassifier:
         return batches
 
     def _device(self) -> torch.device:
+        import torch
+
         choice = self.config.device
         if choice == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -182,6 +193,8 @@ class TransformerClassifier:
 
     def _forward(self, ids: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
         """The heads' logits (float32), with bf16 autocast on a GPU."""
+        import torch
+
         device = next(self.model_.parameters()).device
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.type == "cuda"):
             logits = self.model_(ids.to(device, non_blocking=True), mask.to(device, non_blocking=True))
@@ -190,6 +203,8 @@ class TransformerClassifier:
     # -- fit --------------------------------------------------------------------------------
     def _build(self, with_primary: bool) -> None:
         from transformers import AutoModel, AutoTokenizer
+
+        from feedback_nlp.transformer.multitask import MultiTaskModel
 
         if self.base_model is None:
             raise ConfigError("TransformerClassifier needs base_model: a local Hugging Face model directory")
@@ -222,6 +237,10 @@ class TransformerClassifier:
         """
         if X_valid is None or y_valid is None:
             raise ConfigError("fine-tuning needs validation data (X_valid, y_valid)")
+        import torch
+
+        from feedback_nlp.transformer.multitask import multitask_loss
+
         cfg = self.config
         torch.manual_seed(cfg.random_state)
         if cfg.num_threads:
@@ -324,17 +343,21 @@ class TransformerClassifier:
             plan["total"] = affordable
             plan["warmup"] = min(plan["warmup"], max(1, plan["total"] // 10))
 
-    @torch.inference_mode()
     def _loss(self, ids: list[list[int]], targets: dict[str, torch.Tensor]) -> float:
+        import torch
+
+        from feedback_nlp.transformer.multitask import multitask_loss
+
         self.model_.eval()
         total, n = 0.0, 0
-        for batch in self._batches([len(r) for r in ids], self.config.eval_batch_size, None):
-            tensor_ids, mask = self._pad([ids[i] for i in batch])
-            index = torch.from_numpy(batch).to(next(iter(targets.values())).device)
-            total += float(
-                multitask_loss(self._forward(tensor_ids, mask), {h: t[index] for h, t in targets.items()})
-            ) * len(batch)
-            n += len(batch)
+        with torch.inference_mode():
+            for batch in self._batches([len(r) for r in ids], self.config.eval_batch_size, None):
+                tensor_ids, mask = self._pad([ids[i] for i in batch])
+                index = torch.from_numpy(batch).to(next(iter(targets.values())).device)
+                total += float(
+                    multitask_loss(self._forward(tensor_ids, mask), {h: t[index] for h, t in targets.items()})
+                ) * len(batch)
+                n += len(batch)
         return total / max(n, 1)
 
     def _tune(self, X_valid: Sequence[str], y_valid: pd.DataFrame) -> None:
@@ -354,7 +377,6 @@ class TransformerClassifier:
         if not hasattr(self, "model_"):
             raise ConfigError(f"{type(self).__name__} is not fitted; call fit() or load()")
 
-    @torch.inference_mode()
     def encoder_proba(self, X: Sequence[str]) -> dict[str, pd.DataFrame]:
         """The fine-tuned encoder's own scores per head, without any blend."""
         self._check_fitted()
@@ -375,11 +397,19 @@ class TransformerClassifier:
                 # pool, which then competes with ONNX Runtime's for the cores (~10 % slower)
                 values = onnx.probabilities(*pad_ids(rows, self.tokenizer_.pad_token_id or 0))
             else:
-                tensor_ids, mask = self._pad(rows)
-                values = {h: v.cpu().numpy() for h, v in probabilities(self._forward(tensor_ids, mask)).items()}
+                values = self._torch_probabilities(rows)
             for head, value in values.items():
                 out[head][batch] = value
         return {h: pd.DataFrame(out[h], columns=codes[h]) for h in heads}
+
+    def _torch_probabilities(self, rows: list[list[int]]) -> dict[str, np.ndarray]:
+        import torch
+
+        from feedback_nlp.transformer.multitask import probabilities
+
+        with torch.inference_mode():
+            tensor_ids, mask = self._pad(rows)
+            return {h: v.cpu().numpy() for h, v in probabilities(self._forward(tensor_ids, mask)).items()}
 
     def predict_proba(
         self, X: Sequence[str], *, tokens: Sequence[Sequence[str]] | None = None
@@ -484,7 +514,12 @@ class TransformerClassifier:
 
     def save(self, path: str | Path, **metadata: Any) -> Path:
         """Write ``encoder/`` (weights + tokenizer), ``heads.safetensors`` and ``metadata.json``."""
+        from safetensors.torch import save_file
+
         self._check_fitted()
+        if self.model_ is None:
+            raise ConfigError(f"{self.name}@{self.version} was loaded for ONNX Runtime; load it with "
+                              "runtime='torch' to save it")  # fmt: skip
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.model_.to("cpu")  # weights are written, and later loaded, as CPU tensors
@@ -510,8 +545,6 @@ class TransformerClassifier:
         exported graph in ONNX Runtime (``quantize``: the int8 graph) and never builds
         the torch network — the graphs are exported first if the directory lacks them.
         """
-        from transformers import AutoTokenizer
-
         if runtime not in RUNTIMES:
             raise ConfigError(f"runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}")
         path = Path(path)
@@ -520,17 +553,20 @@ class TransformerClassifier:
             raise ConfigError(f"{path} holds a {meta['kind']!r} model, not {cls.kind!r}")
         if not (path / ENCODER_DIR / "config.json").exists() or not (path / HEADS_FILE).exists():
             raise ConfigError(f"{path}: {ENCODER_DIR}/ or {HEADS_FILE} is missing; the model directory is incomplete")
-        if num_threads:
-            torch.set_num_threads(num_threads)
         params = {k: v for k, v in meta.get("parameters", {}).items() if k in FinetuneConfig.__dataclass_fields__}
         model = cls(model_taxonomy(meta), base_model=meta.get("base_model"), name=meta["name"], version=meta["version"],
                     config=FinetuneConfig(**params), segmenter=segmenter)  # fmt: skip
         model.taxonomy_ = model.taxonomy
         try:
-            model.tokenizer_ = AutoTokenizer.from_pretrained(path / ENCODER_DIR, local_files_only=True)
             if runtime == "onnx":
+                model.tokenizer_ = _tokenizer(path / ENCODER_DIR, plain=True)
                 model.model_, model.onnx_ = None, _onnx_session(path, meta, quantize=quantize, num_threads=num_threads)
             else:
+                model.tokenizer_ = _tokenizer(path / ENCODER_DIR, plain=False)
+                if num_threads:
+                    import torch
+
+                    torch.set_num_threads(num_threads)
                 model.model_, model.onnx_ = _torch_network(path, meta, model.config, quantize=quantize), None
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
             raise ConfigError(f"{path}: cannot load the transformer model: {exc}") from exc
@@ -551,8 +587,21 @@ class TransformerClassifier:
         return model
 
 
+def _tokenizer(directory: Path, *, plain: bool) -> Any:
+    """The saved tokenizer: ``plain`` reads its ``tokenizer.json`` without transformers when it has one."""
+    if plain and (directory / TOKENIZER_FILE).exists():
+        return JsonTokenizer(directory)
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(directory, local_files_only=True)
+
+
 def _torch_network(path: Path, meta: dict[str, Any], config: FinetuneConfig, *, quantize: bool) -> MultiTaskModel:
+    import torch
+    from safetensors.torch import load_file
     from transformers import AutoModel
+
+    from feedback_nlp.transformer.multitask import MultiTaskModel
 
     encoder = _load_encoder(AutoModel, path / ENCODER_DIR)
     network = MultiTaskModel(encoder, meta["heads"], dropout=config.dropout)

@@ -26,7 +26,7 @@ from feedback_nlp.classifiers.artifacts import (
     resolve_model,
 )
 from feedback_nlp.classifiers.base import PREDICTION_COLUMNS, PRIMARY, Classifier
-from feedback_nlp.classifiers.baseline import WEIGHTS_FILE, TfidfClassifier
+from feedback_nlp.classifiers.baseline import LEGACY_WEIGHTS_FILE, WEIGHTS_FILE, TfidfClassifier
 from feedback_nlp.classifiers.registry import ACTIVE_MODEL_KEY, activate, active_model, resolve_active
 from feedback_nlp.datasets.corpus import demo_corpus
 from feedback_nlp.errors import ConfigError
@@ -278,15 +278,32 @@ def test_unknown_kind_raises(model_copy: Path) -> None:
         TfidfClassifier.load(model_copy)
 
 
+def test_weights_saved_by_earlier_versions_still_load(model_copy: Path, test_frame: pd.DataFrame) -> None:
+    import gzip
+    import pickle
+
+    import joblib
+
+    texts = test_frame["text"].tolist()[:30]
+    expected = load_classifier(model_copy).predict_proba(texts)
+    with gzip.open(model_copy / WEIGHTS_FILE, "rb") as stream:
+        state = pickle.load(stream)
+    joblib.dump(state, model_copy / LEGACY_WEIGHTS_FILE, compress=3)  # what models saved before 2026-12 hold
+    (model_copy / WEIGHTS_FILE).unlink()
+    got = load_classifier(model_copy).predict_proba(texts)
+    for head, frame in expected.items():
+        assert np.array_equal(got[head].to_numpy(), frame.to_numpy()), head
+
+
 def test_missing_weights_raise(model_copy: Path) -> None:
     (model_copy / WEIGHTS_FILE).unlink()
-    with pytest.raises(ConfigError, match="model.joblib is missing"):
+    with pytest.raises(ConfigError, match="model.pkl.gz is missing"):
         load_classifier(model_copy)
 
 
 def test_corrupt_weights_raise_config_error(model_copy: Path) -> None:
-    (model_copy / WEIGHTS_FILE).write_bytes(b"not a joblib file")
-    with pytest.raises(ConfigError, match="model.joblib"):
+    (model_copy / WEIGHTS_FILE).write_bytes(b"not a gzip file")
+    with pytest.raises(ConfigError, match="model.pkl.gz"):
         load_classifier(model_copy)
 
 

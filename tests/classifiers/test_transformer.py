@@ -90,6 +90,28 @@ def test_onnx_runtime_matches_torch(model: TransformerClassifier, data, tmp_path
     assert np.abs(int8["sentiment"].to_numpy() - expected["sentiment"].to_numpy()).max() < 0.2
 
 
+def test_onnx_serving_imports_neither_torch_nor_transformers(model: TransformerClassifier, data,
+                                                            tmp_path: Path) -> None:  # fmt: skip
+    import subprocess
+    import sys
+
+    model.save(tmp_path / "m")
+    script = (
+        "import sys\n"
+        "from feedback_nlp.classifiers.artifacts import load_classifier\n"
+        f"served = load_classifier({str(tmp_path / 'm')!r}, runtime='onnx', quantize=True)\n"
+        "served.predict(['空调不制冷，外机噪音很大', '屏幕' * 80])\n"
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    texts = data[2]["text"].tolist()[:20] + ["电视" * 80]
+    served = load_classifier(tmp_path / "m", runtime="onnx", quantize=False)
+    assert served.tokenizer_(texts, max_length=64)["input_ids"] == model.tokenizer_(
+        texts, truncation=True, max_length=64
+    )["input_ids"]
+
+
 def test_onnx_graph_is_exported_on_first_load(model: TransformerClassifier, data, tmp_path: Path) -> None:
     import shutil
 
@@ -179,7 +201,7 @@ def test_blend_is_saved_inside_the_model_and_loaded_back(blended, data, tmp_path
     _, _, test = data
     texts = test["text"].tolist()[:40]
     model.save(tmp_path / "m")
-    assert (tmp_path / "m" / "companion" / "model.joblib").exists()
+    assert (tmp_path / "m" / "companion" / "model.pkl.gz").exists()
     meta = read_metadata(tmp_path / "m")
     assert meta["blend"]["companion"] == "base@v3" and meta["blend"]["weights"] == model.blend_
     loaded = load_classifier(tmp_path / "m")

@@ -76,7 +76,7 @@ def test_train_baseline_results(trained: tuple[dict[str, Any], Path]) -> None:
 def test_train_baseline_model_directory(trained: tuple[dict[str, Any], Path], data_dir: Path) -> None:
     results, out = trained
     assert {p.name for p in out.iterdir()} == {
-        METADATA_FILE, "model.joblib", "run_args.json", "valid_results.json", "test_results.json", RESULTS_FILE,
+        METADATA_FILE, "model.pkl.gz", "run_args.json", "valid_results.json", "test_results.json", RESULTS_FILE,
     }  # fmt: skip
     meta = read_json(out / METADATA_FILE)
     assert (meta["name"], meta["version"], meta["kind"]) == ("smoke", "v1", "tfidf-linear")
@@ -100,11 +100,11 @@ def test_train_baseline_model_directory(trained: tuple[dict[str, Any], Path], da
 @pytest.mark.slow
 def test_train_baseline_refuses_to_overwrite(trained: tuple[dict[str, Any], Path], data_dir: Path) -> None:
     _, out = trained
-    before = (out / "model.joblib").stat().st_mtime_ns
+    before = (out / "model.pkl.gz").stat().st_mtime_ns
     argv = ["--data-dir", str(data_dir), "--model-dir", str(out.parents[1]), "--name", "smoke", "--version", "v1"]
     with pytest.raises(ConfigError, match="already exists; pass --overwrite"):
         load_script("train_baseline").main([*argv, *SMALL])
-    assert (out / "model.joblib").stat().st_mtime_ns == before
+    assert (out / "model.pkl.gz").stat().st_mtime_ns == before
 
 
 @pytest.mark.slow
@@ -204,3 +204,13 @@ def test_train_on_a_user_taxonomy(tmp_path: Path) -> None:
     model = load_classifier(tmp_path / "models" / "chezhi-letters" / "v1")
     assert model.taxonomy_.fault_types.codes == list(public.CAR_LETTER_NAMES)
     assert "A" in model.predict(["发动机异响，抖动严重"])["fault_types"].iloc[0]
+
+
+@pytest.mark.parametrize("script", ["prepare_data", "prepare_base", "train_baseline", "finetune", "evaluate"])
+def test_every_training_script_prints_its_help(script: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # A help text with a literal "%" once made argparse crash on --help.
+    with pytest.raises(SystemExit) as stopped:
+        load_script(script).main(["--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage:") and "--help" in out

