@@ -424,11 +424,10 @@ class TfidfClassifier:
         meta = read_metadata(path)
         if meta["kind"] != cls.kind:
             raise ConfigError(f"{path} holds a {meta['kind']!r} model, not {cls.kind!r}")
-        weights = path / WEIGHTS_FILE
-        if not weights.exists() and (path / LEGACY_WEIGHTS_FILE).exists():
-            weights = path / LEGACY_WEIGHTS_FILE
+        legacy = not (path / WEIGHTS_FILE).exists() and (path / LEGACY_WEIGHTS_FILE).exists()
+        weights = path / (LEGACY_WEIGHTS_FILE if legacy else WEIGHTS_FILE)
         try:
-            if weights.name == LEGACY_WEIGHTS_FILE:
+            if legacy:
                 state = joblib.load(weights)
             else:
                 with gzip.open(weights, "rb") as stream:

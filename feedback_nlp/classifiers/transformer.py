@@ -155,14 +155,8 @@ class TransformerClassifier:
     def _pad(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
         import torch
 
-        width = max(len(r) for r in rows)
-        pad = self.tokenizer_.pad_token_id or 0
-        ids = torch.full((len(rows), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, row in enumerate(rows):
-            ids[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-            mask[i, : len(row)] = 1
-        return ids, mask
+        ids, mask = pad_ids(rows, self.tokenizer_.pad_token_id or 0)
+        return torch.from_numpy(ids), torch.from_numpy(mask)
 
     def _batches(self, lengths: Sequence[int], size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
         """Index batches of similar length; shuffled batch order when ``rng`` is given."""
