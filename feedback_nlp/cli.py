@@ -374,9 +374,10 @@ def _progress() -> Progress:
 
 
 # Command groups that live in their own modules register themselves here.
-from feedback_nlp import cli_api, cli_kpis, cli_themes  # noqa: E402
+from feedback_nlp import cli_api, cli_kpis, cli_label, cli_themes  # noqa: E402
 
 cli_api.register(app)
+cli_label.register(app)
 cli_kpis.register(app)
 cli_themes.register(app)
 

@@ -104,8 +104,37 @@ def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migration_2(con: duckdb.DuckDBPyConnection) -> None:
+    """Human labels: every imported label is kept (history); the latest per text is current.
+
+    ``labelled_at`` is the time the source gives (a Label Studio annotation's
+    ``updated_at``), ``NULL`` when it gives none; the order of labels of one text is
+    ``coalesce(labelled_at, imported_at)``, then ``seq``.
+    """
+    con.execute("CREATE SEQUENCE IF NOT EXISTS labels_seq START 1")
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS labels (
+          seq BIGINT PRIMARY KEY DEFAULT nextval('labels_seq'),
+          text_hash VARCHAR NOT NULL,
+          text VARCHAR NOT NULL,
+          fault_types VARCHAR[] NOT NULL,
+          primary_fault VARCHAR,
+          sentiment VARCHAR,
+          aspects VARCHAR[] NOT NULL,
+          labeller VARCHAR NOT NULL,
+          source_file VARCHAR NOT NULL,
+          source_ref VARCHAR,
+          labelled_at TIMESTAMPTZ,
+          imported_at TIMESTAMPTZ NOT NULL,
+          taxonomy VARCHAR
+        )
+        """
+    )
+
+
 Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
-MIGRATIONS: tuple[Migration, ...] = ((1, "initial schema", _migration_1),)
+MIGRATIONS: tuple[Migration, ...] = ((1, "initial schema", _migration_1), (2, "human labels", _migration_2))
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -120,6 +149,12 @@ class StoreInfo:
 class LoadCounts:
     inserted: int
     updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class LabelCounts:
+    inserted: int
     unchanged: int
 
 
@@ -256,6 +291,72 @@ class Store:
             "updated_at = excluded.updated_at",
             [key, value, _now()],
         )
+
+    # -- human labels -----------------------------------------------------------------
+    _CURRENT_LABELS = (
+        "SELECT * EXCLUDE (rank) FROM (SELECT *, row_number() OVER (PARTITION BY text_hash "
+        "ORDER BY coalesce(labelled_at, imported_at) DESC, seq DESC) AS rank FROM labels) WHERE rank = 1"
+    )
+
+    def add_labels(self, records: Sequence[dict[str, Any]], *, source_file: str, taxonomy: str | None) -> LabelCounts:
+        """Store human label records (``feedback_nlp.labelling.records``), idempotently.
+
+        A record is *unchanged* — not stored again — when the same labeller already gave
+        the same labels to the same text with the same source time, or, for a source
+        without times, when it equals the text's current label. Everything else is
+        added; the text's newest label becomes current and the older ones stay as history.
+        """
+        con = self.cursor()
+        inserted = unchanged = 0
+        try:
+            con.begin()
+            now = _now()
+            for r in records:
+                fields = [r["text_hash"], r["labeller"], list(r["fault_types"]), r.get("primary_fault"),
+                          r.get("sentiment"), list(r["aspects"])]  # fmt: skip
+                same = ("text_hash = ? AND labeller = ? AND fault_types = ?::VARCHAR[] AND primary_fault "
+                        "IS NOT DISTINCT FROM ? AND sentiment IS NOT DISTINCT FROM ? AND aspects = ?::VARCHAR[]")
+                if r.get("labelled_at"):
+                    hit = con.execute(f"SELECT 1 FROM labels WHERE {same} AND labelled_at = ?::TIMESTAMPTZ",
+                                      [*fields, r["labelled_at"]]).fetchone()  # fmt: skip
+                else:
+                    hit = con.execute(f"SELECT 1 FROM ({self._CURRENT_LABELS}) WHERE {same}", fields).fetchone()
+                if hit:
+                    unchanged += 1
+                    continue
+                con.execute(
+                    "INSERT INTO labels (text_hash, text, fault_types, primary_fault, sentiment, aspects, labeller, "
+                    "source_file, source_ref, labelled_at, imported_at, taxonomy) "
+                    "VALUES (?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?, ?::TIMESTAMPTZ, ?, ?)",
+                    [r["text_hash"], r["text"], list(r["fault_types"]), r.get("primary_fault"), r.get("sentiment"),
+                     list(r["aspects"]), r["labeller"], source_file, r.get("source_ref"), r.get("labelled_at"),
+                     now, taxonomy],
+                )  # fmt: skip
+                inserted += 1
+            con.commit()
+        except duckdb.Error as exc:
+            con.rollback()
+            raise StoreError(f"cannot store labels from {source_file}: {exc}") from exc
+        finally:
+            con.close()
+        return LabelCounts(inserted=inserted, unchanged=unchanged)
+
+    def current_labels(self, *, labeller: str | None = None) -> pd.DataFrame:
+        """The current human label of every labelled text (of one labeller's labels when given)."""
+        sql = self._CURRENT_LABELS if labeller is None else self._CURRENT_LABELS.replace(
+            "FROM labels)", "FROM labels WHERE labeller = ?)")  # fmt: skip
+        return self.cursor().execute(sql + " ORDER BY seq", [] if labeller is None else [labeller]).df()
+
+    def label_history(self, text_hash: str | None = None) -> pd.DataFrame:
+        """Every stored label, oldest first (of one text when ``text_hash`` is given)."""
+        where, params = ("WHERE text_hash = ?", [text_hash]) if text_hash else ("", [])
+        return self.cursor().execute(
+            f"SELECT * FROM labels {where} ORDER BY text_hash, coalesce(labelled_at, imported_at), seq", params
+        ).df()
+
+    def labelled_keys(self) -> set[str]:
+        """Text hashes of every text with a human label."""
+        return {row[0] for row in self.cursor().execute("SELECT DISTINCT text_hash FROM labels").fetchall()}
 
     # -- loading ------------------------------------------------------------------------
     def begin_load(self, table: Table, columns: Sequence[str]) -> TableLoad:

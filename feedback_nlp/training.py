@@ -28,6 +28,13 @@ from feedback_nlp.taxonomy import Taxonomy
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+#: The project's own hand labels of the default taxonomy (training/labels/README.md).
+LABELS_DIR = Path(__file__).resolve().parents[1] / "training" / "labels"
+SHIPPED_LABEL_FILES = ("real_labels.csv", "written_labels.csv")
+
+
+def shipped_label_files() -> list[Path]:
+    return [LABELS_DIR / name for name in SHIPPED_LABEL_FILES if (LABELS_DIR / name).exists()]
 SPLIT_FILES = {"train": "train.jsonl", "valid": "valid.jsonl", "test": "test.jsonl"}
 RESULTS_FILE = "all_results.json"
 
@@ -90,10 +97,18 @@ def parse_args(argv: Sequence[str] | None, *classes: type[T], description: str =
     return tuple(out)
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def args_to_dict(*instances: Any) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for instance in instances:
-        merged.update({k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(instance).items()})
+        merged.update({k: _plain(v) for k, v in dataclasses.asdict(instance).items()})
     return merged
 
 
@@ -159,6 +174,22 @@ class DataArguments:
         default=1.0,
         metadata={"help": "Default corpus: real rows keep the fault label 'none' up to this × real rows with a fault."},
     )
+    label_files: list[Path] | None = dataclasses.field(
+        default=None,
+        metadata={"help": "Human-labelled files (Label Studio JSON, CSV/XLSX with text, or gold-format pointers "
+                  "into public_dir). Their labels replace the rules' for the same text and weigh human_weight; "
+                  "later files win. Default: the project's labels in training/labels/ when the taxonomy is the "
+                  "default one and public_dir exists (they point into it)."},
+    )
+    extra_label_files: list[Path] | None = dataclasses.field(
+        default=None, metadata={"help": "More human-labelled files, read after label_files (they win)."}
+    )
+    human_labels: bool = dataclasses.field(
+        default=True, metadata={"help": "Use the human-labelled files (--no-human-labels: rule labels only)."}
+    )
+    human_weight: float = dataclasses.field(
+        default=3.0, metadata={"help": "Sample weight of a human-labelled row (rule-labelled rows weigh 1)."}
+    )
     max_eval_samples: int | None = dataclasses.field(
         default=None,
         metadata={"help": "Sample at most this many rows of valid and of each test set (the gold set is kept "
@@ -171,6 +202,9 @@ class TrainingData:
     sets: dict[str, pd.DataFrame]
     sources: dict[str, int]
     notes: list[str]
+    #: Fingerprint of the human labels merged in ("none" without): a pipeline retrains
+    #: a baseline whose labels differ, so the comparison with the transformer is like for like.
+    human_labels_hash: str = "none"
 
 
 def _existing(path: Path | None) -> Path | None:
@@ -225,9 +259,28 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
         test = corpus[corpus["split"] == "test"].drop(columns=["split"])
         sets["test_demo"] = test[test["dataset"] == "demo"].reset_index(drop=True)
         sets["test_real"] = test[test["dataset"] != "demo"].reset_index(drop=True)
+    human_hash = "none"
+    if args.human_labels:
+        from feedback_nlp.datasets.human import apply_human_labels, labels_hash, load_human_labels
+
+        default_files = shipped_label_files() if is_default and public_dir is not None else []
+        files = [*(args.label_files if args.label_files is not None else default_files),
+                 *(args.extra_label_files or [])]  # fmt: skip
+        missing = [str(f) for f in files if not Path(f).exists()]
+        if missing:
+            raise ConfigError(f"label file(s) not found: {', '.join(missing)}")
+        labels, label_notes = load_human_labels(files, taxonomy, public_dir=public_dir)
+        held_texts: list[str] = []
+        if public_dir is not None:
+            for labelled in (gold_file, holdout_file):
+                if labelled is not None and is_default:
+                    held_texts += load_gold(labelled, public_dir)["text"].tolist()
+        sets, merge_notes = apply_human_labels(sets, labels, held_out=held_texts, weight=args.human_weight)
+        notes += label_notes + merge_notes
+        human_hash = labels_hash(labels)
     if args.max_eval_samples is not None:
         for name, frame in list(sets.items()):
-            if name != "train" and len(frame) > args.max_eval_samples:
+            if name not in ("train", "test_human") and len(frame) > args.max_eval_samples:
                 sets[name] = frame.sample(args.max_eval_samples, random_state=seed).reset_index(drop=True)
                 notes.append(f"{name}: a random {args.max_eval_samples} of {len(frame)} rows")
     if is_default and public_dir is not None:
@@ -241,7 +294,7 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
     sources = {}
     if "dataset" in sets["train"].columns:
         sources = {str(k): int(v) for k, v in sets["train"]["dataset"].value_counts().items()}
-    return TrainingData(sets=sets, sources=sources, notes=notes)
+    return TrainingData(sets=sets, sources=sources, notes=notes, human_labels_hash=human_hash)
 
 
 # -- evaluation ------------------------------------------------------------------------
@@ -293,7 +346,9 @@ def evaluate_and_save(
     model.save(
         out,
         metrics={name: report.summary() for name, report in reports.items()},
-        training_data={"hash": data_hash(train), "rows": len(train), "sources": data.sources, "notes": data.notes},
+        training_data={"hash": data_hash(train), "rows": len(train), "sources": data.sources, "notes": data.notes,
+                       "human_labels": data.human_labels_hash,
+                       "human_rows": int((train.get("dataset") == "human").sum()) if "dataset" in train else 0},
         arguments=run_args,
         **provenance(),
         **(extra_metadata or {}),

@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )  # fmt: skip
     train, valid = data.sets["train"], data.sets["valid"]
     logger.info("training on %d texts, tuning thresholds on %d", len(train), len(valid))
-    model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
+    weights = train["weight"].to_numpy(dtype=float) if "weight" in train.columns else None
+    model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid, sample_weight=weights)
     results = evaluate_and_save(model, data, train, out, args_to_dict(data_args, model_args, out_args))
     print(f"model written to {out}")
     return results
