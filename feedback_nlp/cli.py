@@ -281,6 +281,10 @@ def train(
         PipelineOptions.learning_rate, help="Encoder learning rate (the default suits budgets of minutes)."
     ),
     head_learning_rate: float = typer.Option(PipelineOptions.head_learning_rate, help="Heads' learning rate."),
+    labels: list[Path] = typer.Option([], "--labels", help="Human-labelled file(s) (Label Studio JSON export, "
+                                      "CSV/XLSX): their labels override the rules' for the same texts."),
+    store_labels: bool = typer.Option(True, help="Also train on the human labels imported into the store "
+                                      "(`feedback-nlp label import`)."),
 ) -> None:
     """Train the default models: data, base model, baseline, fine-tuned transformer; activate the better.
 
@@ -292,11 +296,16 @@ def train(
 
     setup_logging()
     settings = get_settings()
+    label_files = list(labels)
+    if store_labels:
+        exported = _export_store_labels(settings)
+        if exported is not None:
+            label_files.append(exported)
     options = PipelineOptions(
         model_dir=settings.model_dir, data_dir=settings.data_dir, public_dir=settings.public_data_dir,
         n_demo=n_demo, finetune_minutes=minutes, n_layers=n_layers, base_model=base_model,
         retrain_baseline=retrain_baseline, activate=activate, num_threads=threads, learning_rate=learning_rate,
-        head_learning_rate=head_learning_rate,
+        head_learning_rate=head_learning_rate, label_files=label_files,
     )  # fmt: skip
     try:
         result = run_pipeline(options, say=lambda line: console.print(f"[bold]{line}[/]"))
@@ -310,6 +319,22 @@ def train(
     console.print(table)
     console.print(f"baseline: {result.baseline}   transformer: {result.transformer or '-'}   "
                   f"activated: {result.activation.get('activated', False)}")  # fmt: skip
+
+
+def _export_store_labels(settings: Settings) -> Path | None:
+    """The store's current human labels as a CSV under the data folder (None when there are none)."""
+    from feedback_nlp.labelling.tabular import write_current_labels
+
+    store = _open_store_if_any(settings)
+    if store is None:
+        return None
+    with store:
+        frame = store.current_labels()
+    if frame.empty:
+        return None
+    out = write_current_labels(frame, settings.data_dir / "training" / "store_labels.csv")
+    console.print(f"[bold]training on {len(frame)} human labels from the store[/] ({out})")
+    return out
 
 
 @models_app.command("list")

@@ -248,7 +248,7 @@ def export_cmd(
     labeller: str | None = typer.Option(None, help="Only this labeller's labels."),
 ) -> None:
     """Write the store's current human labels as a CSV (for `train --labels` elsewhere, or review)."""
-    from feedback_nlp.labels import join_codes
+    from feedback_nlp.labelling.tabular import write_current_labels
 
     settings = get_settings()
     store = _store(settings, read_only=True)
@@ -256,13 +256,8 @@ def export_cmd(
         raise _fail(ConfigError(f"no store at {settings.database_path}"))
     with store:
         frame = store.current_labels(labeller=labeller)
-    columns = ["text", "fault_types", "primary_fault", "sentiment", "aspects", "labeller", "labelled_at"]
-    out_frame = frame.reindex(columns=columns).copy()
-    for column in ("fault_types", "aspects"):
-        out_frame[column] = [join_codes(list(v)) for v in out_frame[column]]
-    out_frame["labelled_at"] = [("" if pd.isna(v) else pd.Timestamp(v).isoformat()) for v in out_frame["labelled_at"]]
-    out_frame.to_csv(out, index=False, encoding="utf-8-sig")
-    console.print(f"{len(out_frame)} labels written to {out}")
+    write_current_labels(frame, out)
+    console.print(f"{len(frame)} labels written to {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -58,6 +58,11 @@ class PipelineOptions:
     retrain_baseline: bool = False
     activate: str = "auto"
     num_threads: int | None = None
+    #: Human-labelled files read after the project's own (``train --labels``; the store's
+    #: labels are exported to one of these by the CLI). They win over the rules' labels.
+    label_files: list[Path] = field(default_factory=list)
+    #: Fine-tuning keeps every human-labelled row and samples this many rule-labelled ones.
+    rule_rows: int | None = None
     extra_finetune_args: list[str] = field(default_factory=list)
 
 
@@ -78,12 +83,30 @@ def _script(name: str) -> Any:
     return load_script(path)
 
 
-def _newest_default_baseline(model_dir: Path) -> str | None:
-    from feedback_nlp.classifiers.artifacts import list_models
+def _newest_default_baseline(model_dir: Path, human_labels: str | None = None) -> str | None:
+    """The newest default-taxonomy baseline; with ``human_labels``, only one trained on those labels."""
+    from feedback_nlp.classifiers.artifacts import list_models, read_metadata
     from feedback_nlp.taxonomy import Taxonomy
 
     label = Taxonomy.default().label
-    return next((m.ref for m in list_models(model_dir) if m.kind == "tfidf-linear" and m.taxonomy == label), None)
+    for info in list_models(model_dir):
+        if info.kind != "tfidf-linear" or info.taxonomy != label:
+            continue
+        seen = read_metadata(info.path).get("training_data", {}).get("human_labels", "none")
+        if human_labels is None or seen == human_labels:
+            return info.ref
+    return None
+
+
+def human_labels_fingerprint(public_dir: Path | None, label_files: list[Path]) -> str:
+    """The fingerprint :func:`feedback_nlp.training.load_training_data` will record for these labels."""
+    from feedback_nlp.datasets.human import labels_hash, load_human_labels
+    from feedback_nlp.taxonomy import Taxonomy
+    from feedback_nlp.training import shipped_label_files
+
+    files = [*(shipped_label_files() if public_dir is not None else []), *label_files]
+    labels, _ = load_human_labels(files, Taxonomy.default(), public_dir=public_dir)
+    return labels_hash(labels)
 
 
 def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print) -> PipelineResult:
@@ -122,7 +145,12 @@ def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print
 
     t = step(3, "baseline (TF-IDF + logistic regression)")
     common = ["--data-dir", str(data_dir), "--model-dir", str(options.model_dir), "--public-dir", public_arg]
-    result.baseline = None if options.retrain_baseline else _newest_default_baseline(options.model_dir)
+    if options.label_files:
+        common += ["--extra-label-files", *map(str, options.label_files)]
+    fingerprint = human_labels_fingerprint(public, list(options.label_files))
+    result.baseline = None if options.retrain_baseline else _newest_default_baseline(options.model_dir, fingerprint)
+    if result.baseline is None and not options.retrain_baseline and _newest_default_baseline(options.model_dir):
+        say("      the human labels changed since the newest baseline: training a new one on the same data")
     if result.baseline is None:
         out = _script("train_baseline.py").main([*common, "--name", "baseline"])
         result.baseline = out["model"]
@@ -139,8 +167,11 @@ def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print
             "--max-minutes", str(options.finetune_minutes),
             *(["--n-layers", str(options.n_layers)] if options.n_layers else []),
             "--learning-rate", str(options.learning_rate),
-            "--head-learning-rate", str(options.head_learning_rate), "--max-eval-samples", str(options.max_eval_samples),
-            "--activate", options.activate, *options.extra_finetune_args]  # fmt: skip
+            "--head-learning-rate", str(options.head_learning_rate),
+            "--max-eval-samples", str(options.max_eval_samples),
+            "--activate", options.activate,
+            *(["--rule-rows", str(options.rule_rows)] if options.rule_rows is not None else []),
+            *options.extra_finetune_args]  # fmt: skip
     if options.num_threads:
         argv += ["--num-threads", str(options.num_threads)]
     out = _script("finetune.py").main(argv)

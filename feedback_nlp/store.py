@@ -298,6 +298,12 @@ class Store:
         "ORDER BY coalesce(labelled_at, imported_at) DESC, seq DESC) AS rank FROM labels) WHERE rank = 1"
     )
 
+    def _has_labels(self) -> bool:
+        """Whether the labels table exists (a read-only store of an older release has none yet)."""
+        row = self.cursor().execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'labels'").fetchone()  # fmt: skip
+        return bool(row and row[0])
+
     def add_labels(self, records: Sequence[dict[str, Any]], *, source_file: str, taxonomy: str | None) -> LabelCounts:
         """Store human label records (``feedback_nlp.labelling.records``), idempotently.
 
@@ -343,6 +349,10 @@ class Store:
 
     def current_labels(self, *, labeller: str | None = None) -> pd.DataFrame:
         """The current human label of every labelled text (of one labeller's labels when given)."""
+        if not self._has_labels():
+            return pd.DataFrame(columns=["seq", "text_hash", "text", "fault_types", "primary_fault", "sentiment",
+                                         "aspects", "labeller", "source_file", "source_ref", "labelled_at",
+                                         "imported_at", "taxonomy"])  # fmt: skip
         sql = self._CURRENT_LABELS if labeller is None else self._CURRENT_LABELS.replace(
             "FROM labels)", "FROM labels WHERE labeller = ?)")  # fmt: skip
         return self.cursor().execute(sql + " ORDER BY seq", [] if labeller is None else [labeller]).df()
@@ -356,6 +366,8 @@ class Store:
 
     def labelled_keys(self) -> set[str]:
         """Text hashes of every text with a human label."""
+        if not self._has_labels():
+            return set()
         return {row[0] for row in self.cursor().execute("SELECT DISTINCT text_hash FROM labels").fetchall()}
 
     # -- loading ------------------------------------------------------------------------

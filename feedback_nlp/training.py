@@ -297,6 +297,28 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
     return TrainingData(sets=sets, sources=sources, notes=notes, human_labels_hash=human_hash)
 
 
+#: Fewest validation rows of one kind (human-labelled, or real text) for choices to be made on them alone.
+MIN_CHOICE_ROWS = 300
+
+
+def choice_rows(valid: pd.DataFrame) -> pd.DataFrame:
+    """The validation rows to choose thresholds and blend weights on.
+
+    Human-labelled rows when there are at least :data:`MIN_CHOICE_ROWS` of them, else
+    the real-text rows (the default corpus mixes generated demo text, which the TF-IDF
+    baseline gets almost perfectly), else all rows. Choices are then made where the
+    labels are best and where the model will be used.
+    """
+    if "dataset" not in valid.columns:
+        return valid
+    dataset = valid["dataset"].astype(str)
+    for name, mask in (("human-labelled", dataset == "human"), ("real-text", dataset != "demo")):
+        if MIN_CHOICE_ROWS <= int(mask.sum()) < len(valid):
+            logger.info("choices made on the %d %s validation rows (of %d)", int(mask.sum()), name, len(valid))
+            return valid[mask].reset_index(drop=True)
+    return valid
+
+
 # -- evaluation ------------------------------------------------------------------------
 def evaluate_model(model: Any, frame: pd.DataFrame, taxonomy: Taxonomy | None = None) -> EvaluationReport:
     """Predict ``frame['text']`` with ``model`` and score against the frame's labels."""

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from feedback_nlp.classifiers.artifacts import list_models, load_classifier, resolve_model
 from feedback_nlp.classifiers.selection import compare_models
 from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
@@ -33,6 +35,7 @@ from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.training import (
     DataArguments,
     args_to_dict,
+    choice_rows,
     evaluate_and_save,
     evaluate_sets,
     load_training_data,
@@ -54,6 +57,11 @@ class ModelArguments:
         },
     )
     max_train_samples: int | None = field(default=None, metadata={"help": "Use at most this many training texts."})
+    rule_rows: int | None = field(
+        default=None,
+        metadata={"help": "Keep every human-labelled training row and a random sample of at most this many "
+                  "rule-labelled rows (a short budget then spends its steps where the labels are best)."},
+    )
     encoder_from: str | None = field(
         default=None,
         metadata={"help": "Skip fine-tuning: take the encoder and heads of this fine-tuned model (NAME[@VERSION]) "
@@ -94,6 +102,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     train, valid = data.sets["train"], data.sets["valid"]
     if model_args.max_train_samples is not None and len(train) > model_args.max_train_samples:
         train = train.sample(model_args.max_train_samples, random_state=train_args.random_state).reset_index(drop=True)
+    if model_args.rule_rows is not None and "dataset" in train.columns:
+        human = train["dataset"] == "human"
+        rules = train[~human]
+        if len(rules) > model_args.rule_rows:
+            rules = rules.sample(model_args.rule_rows, random_state=train_args.random_state)
+        train = pd.concat([train[human], rules], ignore_index=True)
+        logger.info("training rows: %d human-labelled, %d rule-labelled", int(human.sum()), len(rules))
     out, version = output_dir(out_args.model_dir, out_args.name, out_args.version, overwrite=out_args.overwrite)
     if model_args.encoder_from:
         model = _reuse_encoder(model_args.encoder_from, out_args.model_dir, taxonomy)
@@ -103,11 +118,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             taxonomy, base_model=model_args.base_model, name=out_args.name, version=version, config=train_args
         )
         logger.info("fine-tuning on %d texts, validating on %d", len(train), len(valid))
-        model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
+        weights = train["weight"].to_numpy(dtype=float) if "weight" in train.columns else None
+        model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid, sample_weight=weights)
     extra: dict[str, Any] = {}
     companion = _companion(model_args.blend_with, out_args.model_dir, taxonomy)
     if companion is not None:
-        blend_valid = _real_rows(valid)
+        blend_valid = choice_rows(valid)
         extra["blend_validation"] = {"rows": len(blend_valid), "real_text_only": len(blend_valid) < len(valid)}
         model.blend_with(companion, blend_valid["text"].tolist(), blend_valid)
         with model.encoder_only():
@@ -130,27 +146,6 @@ def _reuse_encoder(ref: str, model_dir: Path, taxonomy: Taxonomy) -> Transformer
         model.thresholds_, model.companion_ = model.encoder_thresholds_, None
     logger.info("reusing the encoder of %s (no fine-tuning)", ref)
     return model
-
-
-#: Fewest real-text validation rows for the blend to be fitted on them alone.
-MIN_REAL_BLEND_ROWS = 300
-
-
-def _real_rows(valid: Any) -> Any:
-    """The validation rows of real text when there are enough, else all of them.
-
-    The default corpus mixes generated demo text (which the TF-IDF baseline gets
-    almost perfectly) with real reviews and complaints. Blend weights and thresholds
-    fitted on the mix would favour the baseline for the text the product never sees;
-    fitted on the real rows they are chosen where the model will be used.
-    """
-    if "dataset" not in valid.columns:
-        return valid
-    real = valid[valid["dataset"].astype(str) != "demo"].reset_index(drop=True)
-    if len(real) >= MIN_REAL_BLEND_ROWS and len(real) < len(valid):
-        logger.info("blend fitted on the %d real-text validation rows (of %d)", len(real), len(valid))
-        return real
-    return valid
 
 
 def _companion(choice: str, model_dir: Path, taxonomy: Taxonomy) -> Any:

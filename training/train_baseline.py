@@ -25,6 +25,7 @@ from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.training import (
     DataArguments,
     args_to_dict,
+    choice_rows,
     evaluate_and_save,
     load_training_data,
     output_dir,
@@ -71,7 +72,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     train, valid = data.sets["train"], data.sets["valid"]
     logger.info("training on %d texts, tuning thresholds on %d", len(train), len(valid))
     weights = train["weight"].to_numpy(dtype=float) if "weight" in train.columns else None
-    model.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid, sample_weight=weights)
+    tune = choice_rows(valid)  # thresholds are chosen where the labels are best
+    model.fit(train["text"].tolist(), train, X_valid=tune["text"].tolist(), y_valid=tune, sample_weight=weights)
     results = evaluate_and_save(model, data, train, out, args_to_dict(data_args, model_args, out_args))
     print(f"model written to {out}")
     return results

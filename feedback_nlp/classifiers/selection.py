@@ -57,12 +57,39 @@ def _mean(scores: dict[str, float]) -> float:
     return sum(scores.values()) / len(scores) if scores else float("nan")
 
 
+#: A second hand-labelled set: when both models were scored on it, the candidate must win there too.
+CONFIRMATION_SET = "holdout"
+
+
 def compare_models(
     candidate: str, candidate_metrics: dict[str, dict[str, float]],
     incumbent: str, incumbent_metrics: dict[str, dict[str, float]],
 ) -> Comparison:  # fmt: skip
-    """Compare two models' ``metrics`` (``{set: {metric: value}}``, as in ``metadata.json``)."""
-    for set_name in COMPARISON_SETS:
+    """Compare two models' ``metrics`` (``{set: {metric: value}}``, as in ``metadata.json``).
+
+    Decided on the first of :data:`COMPARISON_SETS` both have; when that is ``gold`` and
+    both were also scored on the second hand-labelled set (``holdout``), the candidate
+    must win on both — two small sets halve the luck of one.
+    """
+    verdict = _compare(candidate, candidate_metrics, incumbent, incumbent_metrics, COMPARISON_SETS)
+    if verdict.set_name != "gold":
+        return verdict
+    confirm = _compare(candidate, candidate_metrics, incumbent, incumbent_metrics, (CONFIRMATION_SET,))
+    if confirm.set_name is None:
+        return verdict
+    if verdict.wins and not confirm.wins:
+        return Comparison(candidate, incumbent, verdict.set_name, verdict.candidate_scores, verdict.incumbent_scores,
+                          False, f"{verdict.reason}, but not on {CONFIRMATION_SET}: {confirm.reason}")  # fmt: skip
+    margin = _mean(confirm.candidate_scores) - _mean(confirm.incumbent_scores)
+    return Comparison(candidate, incumbent, verdict.set_name, verdict.candidate_scores, verdict.incumbent_scores,
+                      verdict.wins, f"{verdict.reason}; on {CONFIRMATION_SET} the mean differs by {margin:+.4f}")
+
+
+def _compare(
+    candidate: str, candidate_metrics: dict[str, dict[str, float]],
+    incumbent: str, incumbent_metrics: dict[str, dict[str, float]], sets: tuple[str, ...],
+) -> Comparison:  # fmt: skip
+    for set_name in sets:
         mine, theirs = candidate_metrics.get(set_name), incumbent_metrics.get(set_name)
         if not mine or not theirs:
             continue
@@ -74,9 +101,11 @@ def compare_models(
         better_mean = _mean(cand) > _mean(inc)
         faults_ok = "fault_micro_f1" not in cand or cand["fault_micro_f1"] >= inc["fault_micro_f1"]
         if better_mean and faults_ok:
-            reason = f"{candidate} beats {incumbent} on {set_name} (mean {_mean(cand):.4f} > {_mean(inc):.4f})"
+            reason = (f"{candidate} beats {incumbent} on {set_name} (mean {_mean(cand):.4f} > {_mean(inc):.4f}, "
+                      f"{_mean(cand) - _mean(inc):+.4f})")  # fmt: skip
         elif not better_mean:
-            reason = f"{candidate} does not beat {incumbent} on {set_name} (mean {_mean(cand):.4f} ≤ {_mean(inc):.4f})"
+            reason = (f"{candidate} does not beat {incumbent} on {set_name} (mean {_mean(cand):.4f} ≤ "
+                      f"{_mean(inc):.4f}, {_mean(cand) - _mean(inc):+.4f})")  # fmt: skip
         else:
             reason = (f"{candidate} has a higher mean on {set_name} but a lower fault micro-F1 "
                       f"({cand['fault_micro_f1']:.4f} < {inc['fault_micro_f1']:.4f})")  # fmt: skip

@@ -224,10 +224,12 @@ class TransformerClassifier:
         *,
         X_valid: Sequence[str] | None = None,
         y_valid: pd.DataFrame | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> Self:
         """Fine-tune on texts ``X`` with the labelled frame ``y`` (``None`` = unknown label).
 
         Validation data is required: it drives early stopping and threshold tuning.
+        ``sample_weight``: one weight per training row (human labels weigh more).
         """
         if X_valid is None or y_valid is None:
             raise ConfigError("fine-tuning needs validation data (X_valid, y_valid)")
@@ -251,6 +253,8 @@ class TransformerClassifier:
         heads = list(self.model_.heads.keys())
         train_ids, valid_ids = self._encode(X), self._encode(X_valid)
         train_targets = {h: t.to(device) for h, t in _targets(y, self.taxonomy_, heads).items()}
+        row_weights = None if sample_weight is None else torch.as_tensor(
+            np.asarray(sample_weight, dtype=np.float32)).to(device)  # fmt: skip
         valid_targets = {h: t.to(device) for h, t in _targets(y_valid, self.taxonomy_, heads).items()}
 
         model = self.model_
@@ -277,18 +281,19 @@ class TransformerClassifier:
         best_loss, best_state, stale, step = math.inf, None, 0, 0
         self.history_: list[dict[str, float]] = []
         started = time.perf_counter()
+        # One bar over the steps that will really run: the time budget re-plans the total,
+        # and the bar's total (and so its remaining time) follows.
+        bar = tqdm(total=plan["total"], desc="fine-tuning", unit="step")
         for epoch in range(cfg.epochs):
             model.train()
             running, seen = 0.0, 0
-            bar = tqdm(
-                self._batches(lengths, cfg.batch_size, rng), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch"
-            )
-            for batch in bar:
+            for batch in self._batches(lengths, cfg.batch_size, rng):
                 if step >= plan["total"]:
                     break
                 ids, mask = self._pad([train_ids[i] for i in batch])
                 index = torch.from_numpy(batch).to(device)
-                loss = multitask_loss(self._forward(ids, mask), {h: t[index] for h, t in train_targets.items()})
+                loss = multitask_loss(self._forward(ids, mask), {h: t[index] for h, t in train_targets.items()},
+                                      row_weights=None if row_weights is None else row_weights[index])
                 optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -298,10 +303,13 @@ class TransformerClassifier:
                 if cfg.max_minutes is not None and step % BUDGET_PROBE_STEPS == 0:
                     # re-planned every few steps: a machine that gets busier mid-run still ends in time
                     self._fit_budget(plan, step, time.perf_counter() - started, cfg.max_minutes)
+                    if bar.total != plan["total"]:
+                        bar.total = plan["total"]
+                        bar.refresh()
                 running += loss.item() * len(batch)
                 seen += len(batch)
-                bar.set_postfix(loss=f"{running / seen:.4f}")
-            bar.close()
+                bar.update(1)
+                bar.set_postfix(epoch=f"{epoch + 1}/{cfg.epochs}", loss=f"{running / seen:.4f}")
             valid_loss = self._loss(valid_ids, valid_targets)
             record = {"epoch": epoch + 1, "step": step, "train_loss": running / max(seen, 1), "valid_loss": valid_loss}
             self.history_.append(record)
@@ -315,6 +323,7 @@ class TransformerClassifier:
                     break
             if step >= plan["total"]:
                 break
+        bar.close()
         if best_state is not None:
             model.load_state_dict(best_state)
         model.eval()

@@ -95,3 +95,16 @@ def read_table(path: str | Path, taxonomy: Taxonomy, *, labeller: str | None = N
         else:
             parsed.records.append(record)
     return parsed
+
+
+def write_current_labels(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write stored labels (``Store.current_labels``) as a CSV that ``read_table`` reads back."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = ["text", "fault_types", "primary_fault", "sentiment", "aspects", "labeller", "labelled_at"]
+    out = frame.reindex(columns=columns).copy()
+    for column in ("fault_types", "aspects"):
+        out[column] = [join_codes(list(v)) for v in out[column]]
+    out["labelled_at"] = ["" if pd.isna(v) else pd.Timestamp(v).isoformat() for v in out["labelled_at"]]
+    out.to_csv(path, index=False, encoding="utf-8-sig")
+    return path

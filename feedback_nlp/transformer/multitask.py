@@ -45,12 +45,17 @@ class MultiTaskModel(nn.Module):
 
 
 def multitask_loss(
-    logits: Mapping[str, torch.Tensor], targets: Mapping[str, torch.Tensor], weights: Mapping[str, float] | None = None
+    logits: Mapping[str, torch.Tensor],
+    targets: Mapping[str, torch.Tensor],
+    weights: Mapping[str, float] | None = None,
+    row_weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Sum of the heads' mean losses over the rows that label them.
+    """Sum of the heads' (weighted) mean losses over the rows that label them.
 
     ``targets[head]`` is a float multi-hot matrix with a row of ``-1`` for unknown rows
     (multi-label heads), or a long vector with ``-100`` for unknown rows (single-label).
+    ``row_weights`` (one per row, e.g. 3 for a human label and 1 for a rule label) turn
+    each head's mean into a weighted mean over its known rows.
     """
     total = next(iter(logits.values())).new_zeros(())
     for head, logit in logits.items():
@@ -60,11 +65,20 @@ def multitask_loss(
         weight = 1.0 if weights is None else weights.get(head, 1.0)
         if head in MULTI_LABEL:
             known = target[:, 0] >= 0
-            if known.any():
-                total = total + weight * nn.functional.binary_cross_entropy_with_logits(logit[known], target[known])
+            if not known.any():
+                continue
+            losses = nn.functional.binary_cross_entropy_with_logits(
+                logit[known], target[known], reduction="none"
+            ).mean(dim=1)
+            rows = None if row_weights is None else row_weights[known]
         else:
-            if (target != -100).any():
-                total = total + weight * nn.functional.cross_entropy(logit, target, ignore_index=-100)
+            known = target != -100
+            if not known.any():
+                continue
+            losses = nn.functional.cross_entropy(logit[known], target[known], reduction="none")
+            rows = None if row_weights is None else row_weights[known]
+        mean = losses.mean() if rows is None else (losses * rows).sum() / rows.sum()
+        total = total + weight * mean
     return total
 
 

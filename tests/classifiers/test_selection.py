@@ -34,3 +34,13 @@ def test_worse_mean_loses_and_sets_fall_back_in_order() -> None:
 def test_no_common_set_is_no_verdict() -> None:
     verdict = compare_models("a@v1", {"test": {"fault_micro_f1": 0.9}}, "b@v1", {"gold": {"fault_micro_f1": 0.1}})
     assert verdict.set_name is None and not verdict.wins and "no held-out set" in verdict.format_text()
+
+
+def test_a_gold_win_must_hold_on_the_holdout_set_too() -> None:
+    better = {"fault_micro_f1": 0.80, "primary_accuracy": 0.77, "sentiment_accuracy": 0.91, "aspects_micro_f1": 0.74}
+    worse = {"fault_micro_f1": 0.70, "primary_accuracy": 0.70, "sentiment_accuracy": 0.80, "aspects_micro_f1": 0.60}
+    inc = {**BASE, "holdout": dict(BASE["gold"])}
+    lost = compare_models("ft@v1", {"gold": better, "holdout": worse}, "baseline@v1", inc)
+    assert not lost.wins and "but not on holdout" in lost.reason
+    won = compare_models("ft@v1", {"gold": better, "holdout": better}, "baseline@v1", inc)
+    assert won.wins and "on holdout the mean differs by +0.0075" in won.reason
