@@ -36,6 +36,8 @@ DEFAULT_FINETUNE_MINUTES = 7.0
 #: Encoder layers kept: 4 int8 layers in ONNX Runtime serve ~300 texts/s on 2 cores
 #: (6: ~250), and in a fixed budget they take 1.5× the steps.
 DEFAULT_LAYERS = 4
+DEFAULT_TRAINABLE_LAYERS: int | None = None
+DEFAULT_RULE_ROWS: int | None = None
 
 
 @dataclass
@@ -62,7 +64,9 @@ class PipelineOptions:
     #: labels are exported to one of these by the CLI). They win over the rules' labels.
     label_files: list[Path] = field(default_factory=list)
     #: Fine-tuning keeps every human-labelled row and samples this many rule-labelled ones.
-    rule_rows: int | None = None
+    rule_rows: int | None = DEFAULT_RULE_ROWS
+    #: Only the top layers train; the ones below are run once per text and cached.
+    trainable_layers: int | None = DEFAULT_TRAINABLE_LAYERS
     extra_finetune_args: list[str] = field(default_factory=list)
 
 
@@ -171,6 +175,7 @@ def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print
             "--max-eval-samples", str(options.max_eval_samples),
             "--activate", options.activate,
             *(["--rule-rows", str(options.rule_rows)] if options.rule_rows is not None else []),
+            *(["--trainable-layers", str(options.trainable_layers)] if options.trainable_layers is not None else []),
             *options.extra_finetune_args]  # fmt: skip
     if options.num_threads:
         argv += ["--num-threads", str(options.num_threads)]

@@ -281,8 +281,14 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
     if args.max_eval_samples is not None:
         for name, frame in list(sets.items()):
             if name not in ("train", "test_human") and len(frame) > args.max_eval_samples:
-                sets[name] = frame.sample(args.max_eval_samples, random_state=seed).reset_index(drop=True)
-                notes.append(f"{name}: a random {args.max_eval_samples} of {len(frame)} rows")
+                # human-labelled rows are all kept: thresholds and blends are chosen on them
+                human = frame["dataset"].eq("human") if "dataset" in frame.columns else pd.Series(False, frame.index)
+                rest = frame[~human]
+                room = max(0, args.max_eval_samples - int(human.sum()))
+                sets[name] = pd.concat([frame[human], rest.sample(min(room, len(rest)), random_state=seed)],
+                                       ignore_index=True)  # fmt: skip
+                notes.append(f"{name}: {int(human.sum())} human-labelled and a random {min(room, len(rest))} "
+                             f"of {len(rest)} other rows")  # fmt: skip
     if is_default and public_dir is not None:
         for name, labelled in (("gold", gold_file), ("holdout", holdout_file)):
             if labelled is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from feedback_nlp.classifiers.artifacts import list_models, read_metadata
@@ -66,3 +67,25 @@ def test_a_bad_base_model_is_refused_before_training(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no config.json"):
         run_pipeline(options, say=lambda _: None)
     assert not (tmp_path / "models").exists()
+
+
+def test_changed_human_labels_retrain_the_baseline(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    texts = ["遥控器按了没反应，换了电池也不行", "洗衣机脱水的时候整个机器在跳", "师傅上门很快，修好了"]
+    frame = pd.DataFrame({"text": texts, "fault_types": ["function", "noise", "none"],
+                          "sentiment": ["negative", "negative", "positive"], "labeller": "ivy"})
+    frame.to_csv(labels, index=False)
+
+    def run() -> tuple[str | None, list[str]]:
+        lines: list[str] = []
+        options = PipelineOptions(model_dir=tmp_path / "models", data_dir=tmp_path / "data", public_dir=None,
+                                  n_demo=800, finetune_minutes=0, label_files=[labels])  # fmt: skip
+        return run_pipeline(options, say=lines.append).baseline, lines
+
+    first, _ = run()
+    again, lines = run()
+    assert first == again == "baseline@v1" and any("reusing baseline@v1" in line for line in lines)
+    frame.loc[2, "sentiment"] = "neutral"
+    frame.to_csv(labels, index=False)
+    changed, lines = run()
+    assert changed == "baseline@v2" and any("human labels changed" in line for line in lines)

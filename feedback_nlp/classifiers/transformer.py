@@ -87,6 +87,17 @@ class FinetuneConfig:
     warmup_ratio: float = field(default=0.06, metadata={"help": "Share of steps with a linear warm-up."})
     patience: int = field(default=1, metadata={"help": "Epochs without a better validation loss before stopping."})
     freeze_embeddings: bool = field(default=True, metadata={"help": "Do not train the word-embedding matrix."})
+    frozen_layers: int = field(
+        default=0,
+        metadata={"help": "Bottom encoder layers kept frozen: their outputs for every training text are computed "
+                  "once (cached, within the time budget) and each step runs only the layers above them and the "
+                  "heads — several times the steps in the same time."},
+    )
+    trainable_layers: int | None = field(
+        default=None,
+        metadata={"help": "Train only the top N encoder layers (the ones below are frozen and cached, as with "
+                  "frozen_layers, which this overrides); N at or above the layer count trains them all."},
+    )
     n_layers: int | None = field(default=None, metadata={"help": "Keep only the first N encoder layers."})
     dropout: float = field(default=0.1, metadata={"help": "Dropout before each head."})
     num_threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: torch's)."})
@@ -96,6 +107,19 @@ class FinetuneConfig:
                   "Saved models always load on the CPU."},
     )
     random_state: int = field(default=0, metadata={"help": "Seed of initialisation and batch order."})
+
+
+def _pad_states(rows: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cached hidden states of a batch, zero-padded to its longest text, with the attention mask."""
+    import torch
+
+    width = max(len(r) for r in rows)
+    hidden = torch.zeros(len(rows), width, rows[0].shape[1], dtype=torch.float32)
+    mask = torch.zeros(len(rows), width, dtype=torch.long)
+    for i, r in enumerate(rows):
+        hidden[i, : len(r)] = r.float()
+        mask[i, : len(r)] = 1
+    return hidden, mask
 
 
 def _head_sizes(taxonomy: Taxonomy, with_primary: bool) -> dict[str, int]:
@@ -252,6 +276,13 @@ class TransformerClassifier:
         self.model_.to(device)
         heads = list(self.model_.heads.keys())
         train_ids, valid_ids = self._encode(X), self._encode(X_valid)
+        n_kept = len(self.model_.encoder.encoder.layer)
+        frozen = self._freeze_lower(
+            max(0, n_kept - cfg.trainable_layers) if cfg.trainable_layers is not None else cfg.frozen_layers
+        )
+        cache_started = time.perf_counter()
+        cache = self._lower_states(train_ids, frozen) if frozen else None
+        cache_minutes = (time.perf_counter() - cache_started) / 60
         train_targets = {h: t.to(device) for h, t in _targets(y, self.taxonomy_, heads).items()}
         row_weights = None if sample_weight is None else torch.as_tensor(
             np.asarray(sample_weight, dtype=np.float32)).to(device)  # fmt: skip
@@ -290,9 +321,14 @@ class TransformerClassifier:
             for batch in self._batches(lengths, cfg.batch_size, rng):
                 if step >= plan["total"]:
                     break
-                ids, mask = self._pad([train_ids[i] for i in batch])
                 index = torch.from_numpy(batch).to(device)
-                loss = multitask_loss(self._forward(ids, mask), {h: t[index] for h, t in train_targets.items()},
+                if cache is None:
+                    ids, mask = self._pad([train_ids[i] for i in batch])
+                    logits = self._forward(ids, mask)
+                else:
+                    hidden, mask = _pad_states([cache[i] for i in batch])
+                    logits = model.upper(hidden.to(device), mask.to(device), frozen)
+                loss = multitask_loss(logits, {h: t[index] for h, t in train_targets.items()},
                                       row_weights=None if row_weights is None else row_weights[index])
                 optimizer.zero_grad()
                 loss.backward()
@@ -302,7 +338,7 @@ class TransformerClassifier:
                 step += 1
                 if cfg.max_minutes is not None and step % BUDGET_PROBE_STEPS == 0:
                     # re-planned every few steps: a machine that gets busier mid-run still ends in time
-                    self._fit_budget(plan, step, time.perf_counter() - started, cfg.max_minutes)
+                    self._fit_budget(plan, step, time.perf_counter() - started, cfg.max_minutes - cache_minutes)
                     if bar.total != plan["total"]:
                         bar.total = plan["total"]
                         bar.refresh()
@@ -331,6 +367,34 @@ class TransformerClassifier:
         self.n_train_ = {h: int(_known(t).sum()) for h, t in train_targets.items()}
         self._tune(X_valid, y_valid)
         return self
+
+    def _freeze_lower(self, n: int) -> int:
+        """Freeze the embeddings and the bottom ``n`` layers; returns ``n`` (0: nothing frozen)."""
+        if n <= 0:
+            return 0
+        encoder = self.model_.encoder
+        layers = encoder.encoder.layer
+        if n >= len(layers):
+            raise ConfigError(f"frozen_layers must be below the {len(layers)} encoder layers kept, got {n}")
+        for module in (encoder.embeddings, *layers[:n]):
+            module.requires_grad_(False)
+        return n
+
+    def _lower_states(self, ids: list[list[int]], n_frozen: int) -> list[torch.Tensor]:
+        """Every text's hidden states after the frozen layers, in float16 (computed once, no dropout)."""
+        import torch
+
+        device = next(self.model_.parameters()).device
+        out: list[torch.Tensor | None] = [None] * len(ids)
+        self.model_.eval()
+        with torch.no_grad():
+            for batch in tqdm(self._batches([len(r) for r in ids], self.config.eval_batch_size, None),
+                              desc=f"caching {n_frozen} frozen layer(s)", unit="batch"):  # fmt: skip
+                tensor_ids, mask = self._pad([ids[i] for i in batch])
+                hidden = self.model_.lower(tensor_ids.to(device), mask.to(device), n_frozen).to(torch.float16)
+                for row, i in enumerate(batch):
+                    out[i] = hidden[row, : len(ids[i])].cpu()
+        return out  # type: ignore[return-value]
 
     @staticmethod
     def _fit_budget(plan: dict[str, int], step: int, elapsed: float, minutes: float) -> None:

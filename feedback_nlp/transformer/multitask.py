@@ -38,6 +38,29 @@ class MultiTaskModel(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict({head: nn.Linear(hidden, n) for head, n in head_sizes.items() if n > 0})
 
+    # -- split forward: frozen lower layers once, trainable upper layers every step ------
+    def _layer_mask(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor | None:
+        from transformers.masking_utils import create_bidirectional_mask
+
+        return create_bidirectional_mask(config=self.encoder.config, inputs_embeds=hidden,
+                                         attention_mask=attention_mask)  # fmt: skip
+
+    def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, n_frozen: int) -> torch.Tensor:
+        """Hidden states after the embeddings and the bottom ``n_frozen`` layers (BERT-style encoders)."""
+        hidden = self.encoder.embeddings(input_ids=input_ids)
+        mask = self._layer_mask(hidden, attention_mask)
+        for layer in self.encoder.encoder.layer[:n_frozen]:
+            hidden = layer(hidden, mask)
+        return hidden
+
+    def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor, n_frozen: int) -> dict[str, torch.Tensor]:
+        """The heads' logits from :meth:`lower`'s output: the remaining layers, pooling, heads."""
+        mask = self._layer_mask(hidden, attention_mask)
+        for layer in self.encoder.encoder.layer[n_frozen:]:
+            hidden = layer(hidden, mask)
+        pooled = self.dropout(mean_pool(hidden, attention_mask))
+        return {head: layer(pooled) for head, layer in self.heads.items()}
+
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         pooled = self.dropout(mean_pool(hidden, attention_mask))

@@ -13,6 +13,7 @@ from feedback_nlp.classifiers.base import Classifier
 from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
 from feedback_nlp.datasets.corpus import demo_corpus
 from feedback_nlp.errors import ConfigError
+from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.training import evaluate_model
 from feedback_nlp.transformer.tiny import make_tiny_base
 
@@ -232,3 +233,40 @@ def test_time_budget_fixes_the_step_count_after_the_probe(base: Path, data) -> N
     clf.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist()[:50], y_valid=valid.head(50))
     # 900 texts / 8 = 113 steps per epoch were planned; a budget no step fits stops at the probe
     assert clf.history_[-1]["step"] == BUDGET_PROBE_STEPS
+
+
+def test_split_forward_equals_the_full_forward(model: TransformerClassifier, data) -> None:
+    import torch
+
+    texts = data[2]["text"].tolist()[:16]
+    ids, mask = model._pad(model._encode(texts))
+    net = model.model_.eval()
+    with torch.no_grad():
+        full = net(ids, mask)
+        for k in (0, 1, 2):
+            split = net.upper(net.lower(ids, mask, k), mask, k)
+            for head in full:
+                assert torch.allclose(full[head], split[head], atol=1e-5), (head, k)
+
+
+def test_frozen_lower_layers_stay_fixed_and_the_top_learns(base: Path, data) -> None:
+    import torch
+
+    train, valid, test = data
+    config = FinetuneConfig(**{**FAST, "frozen_layers": 1})
+    untouched = TransformerClassifier(base_model=base, config=config)
+    untouched.taxonomy_ = Taxonomy.default()
+    untouched._build(with_primary=True)
+    before = copy.deepcopy(untouched.model_.encoder.state_dict())
+    classifier = TransformerClassifier(base_model=base, config=config)
+    classifier.fit(train["text"].tolist(), train, X_valid=valid["text"].tolist(), y_valid=valid)
+    after = classifier.model_.encoder.state_dict()
+    lower = [k for k in before if k.startswith(("embeddings.", "encoder.layer.0."))]
+    upper = [k for k in before if k.startswith("encoder.layer.1.")]
+    assert lower and upper
+    assert all(torch.equal(before[k], after[k]) for k in lower)
+    assert any(not torch.equal(before[k], after[k]) for k in upper)
+    assert evaluate_model(classifier, test).summary()["sentiment_accuracy"] > 0.6
+    with pytest.raises(ConfigError, match="frozen_layers must be below"):
+        TransformerClassifier(base_model=base, config=FinetuneConfig(**{**FAST, "frozen_layers": 2})).fit(
+            train["text"].tolist()[:50], train.head(50), X_valid=valid["text"].tolist()[:20], y_valid=valid.head(20))
