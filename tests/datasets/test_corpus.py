@@ -79,7 +79,8 @@ def test_holdout_texts_leave_prepared_splits_and_form_the_holdout_set(tmp_path: 
     # splits prepared before the holdout file existed may hold its texts
     write_labelled(pd.concat([corpus.iloc[:40], holdout.head(5)[columns]]), tmp_path / "train.jsonl")
     write_labelled(pd.concat([corpus.iloc[40:], holdout.tail(2)[columns]]), tmp_path / "valid.jsonl")
-    args = DataArguments(data_dir=tmp_path, public_dir=PUBLIC_DIR, gold_file=GOLD, holdout_file=HOLDOUT)
+    args = DataArguments(data_dir=tmp_path, public_dir=PUBLIC_DIR, gold_file=GOLD, holdout_file=HOLDOUT,
+                         human_labels=False)  # the shipped human labels would join the splits
     sets = load_training_data(args, Taxonomy.default()).sets
     assert len(sets["train"]) == 40 and len(sets["valid"]) == 20
     assert len(sets["holdout"]) == len(holdout) >= 250 and len(sets["gold"]) >= 300
