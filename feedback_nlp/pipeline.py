@@ -106,9 +106,9 @@ def human_labels_fingerprint(public_dir: Path | None, label_files: list[Path]) -
     """The fingerprint :func:`feedback_nlp.training.load_training_data` will record for these labels."""
     from feedback_nlp.datasets.human import labels_hash, load_human_labels
     from feedback_nlp.taxonomy import Taxonomy
-    from feedback_nlp.training import shipped_label_files
+    from feedback_nlp.training import human_label_files
 
-    files = [*(shipped_label_files() if public_dir is not None else []), *label_files]
+    files = human_label_files(None, label_files, is_default=True, public_dir=public_dir)
     labels, _ = load_human_labels(files, Taxonomy.default(), public_dir=public_dir)
     return labels_hash(labels)
 

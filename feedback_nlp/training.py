@@ -35,6 +35,26 @@ SHIPPED_LABEL_FILES = ("real_labels.csv", "written_labels.csv")
 
 def shipped_label_files() -> list[Path]:
     return [LABELS_DIR / name for name in SHIPPED_LABEL_FILES if (LABELS_DIR / name).exists()]
+
+
+def human_label_files(label_files: list[Path] | None, extra: list[Path] | None, *, is_default: bool,
+                      public_dir: Path | None) -> list[Path]:  # fmt: skip
+    """The human-labelled files a run reads: ``label_files`` (default: the project's own, which
+    point into ``public_dir`` and are in the default taxonomy), then ``extra``."""
+    default = shipped_label_files() if is_default and public_dir is not None else []
+    return [*(label_files if label_files is not None else default), *(extra or [])]
+
+
+def keep_human_rows(train: pd.DataFrame, rule_rows: int | None, *, seed: int = 0) -> pd.DataFrame:
+    """Every human-labelled row of ``train`` and a random sample of at most ``rule_rows`` of the others."""
+    if rule_rows is None or "dataset" not in train.columns:
+        return train
+    human = train["dataset"] == "human"
+    rules = train[~human]
+    if len(rules) > rule_rows:
+        rules = rules.sample(rule_rows, random_state=seed)
+    logger.info("training rows: %d human-labelled, %d rule-labelled", int(human.sum()), len(rules))
+    return pd.concat([train[human], rules], ignore_index=True)
 SPLIT_FILES = {"train": "train.jsonl", "valid": "valid.jsonl", "test": "test.jsonl"}
 RESULTS_FILE = "all_results.json"
 
@@ -263,9 +283,8 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
     if args.human_labels:
         from feedback_nlp.datasets.human import apply_human_labels, labels_hash, load_human_labels
 
-        default_files = shipped_label_files() if is_default and public_dir is not None else []
-        files = [*(args.label_files if args.label_files is not None else default_files),
-                 *(args.extra_label_files or [])]  # fmt: skip
+        files = human_label_files(args.label_files, args.extra_label_files, is_default=is_default,
+                                  public_dir=public_dir)  # fmt: skip
         missing = [str(f) for f in files if not Path(f).exists()]
         if missing:
             raise ConfigError(f"label file(s) not found: {', '.join(missing)}")

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from feedback_nlp.classifiers.artifacts import list_models, load_classifier, resolve_model
 from feedback_nlp.classifiers.selection import compare_models
 from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
@@ -38,6 +36,7 @@ from feedback_nlp.training import (
     choice_rows,
     evaluate_and_save,
     evaluate_sets,
+    keep_human_rows,
     load_training_data,
     output_dir,
     parse_args,
@@ -102,13 +101,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     train, valid = data.sets["train"], data.sets["valid"]
     if model_args.max_train_samples is not None and len(train) > model_args.max_train_samples:
         train = train.sample(model_args.max_train_samples, random_state=train_args.random_state).reset_index(drop=True)
-    if model_args.rule_rows is not None and "dataset" in train.columns:
-        human = train["dataset"] == "human"
-        rules = train[~human]
-        if len(rules) > model_args.rule_rows:
-            rules = rules.sample(model_args.rule_rows, random_state=train_args.random_state)
-        train = pd.concat([train[human], rules], ignore_index=True)
-        logger.info("training rows: %d human-labelled, %d rule-labelled", int(human.sum()), len(rules))
+    train = keep_human_rows(train, model_args.rule_rows, seed=train_args.random_state)
     out, version = output_dir(out_args.model_dir, out_args.name, out_args.version, overwrite=out_args.overwrite)
     if model_args.encoder_from:
         model = _reuse_encoder(model_args.encoder_from, out_args.model_dir, taxonomy)

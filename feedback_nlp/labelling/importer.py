@@ -55,15 +55,19 @@ def read_pointer_table(path: str | Path, taxonomy: Taxonomy, public_dir: str | P
     if public_dir is None or not Path(public_dir).exists():
         raise InputFileError(f"{path}: a pointer file (dataset, row_id, text_hash) needs the public data folder; "
                              f"not found at {public_dir}")  # fmt: skip
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    # load_gold groups the rows by dataset: spreadsheet row numbers (and file order) come from the ids
+    ids = pd.read_csv(path, dtype=str, usecols=["dataset", "row_id"])
+    line = {(d, int(r)): i for i, (d, r) in enumerate(zip(ids["dataset"], ids["row_id"], strict=True), start=2)}
     joined = load_gold(path, public_dir)
+    joined["_line"] = [line[(d, int(r))] for d, r in zip(joined["dataset"], joined["row_id"], strict=True)]
     parsed = ParsedLabels()
-    for i, (row, source) in enumerate(zip(joined.to_dict(orient="records"), raw.to_dict(orient="records"),
-                                          strict=True), start=2):  # fmt: skip
+    for row in joined.sort_values("_line").to_dict(orient="records"):
+        i = row["_line"]
+        own = row.get("labeller")
         record: dict[str, Any] = {
             "text": row["text"], "fault_types": row["fault_types"], "primary_fault": row["primary_fault"],
             "sentiment": row["sentiment"], "aspects": row["aspects"] or [],
-            "labeller": (source.get("labeller") or labeller), "labelled_at": None,
+            "labeller": own if isinstance(own, str) and own else labeller, "labelled_at": None,
             "source_ref": f"{row['dataset']}:{row['row_id']}",
         }  # fmt: skip
         problem = check_record(record, taxonomy, i, record["source_ref"])
