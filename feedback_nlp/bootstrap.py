@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedback_nlp.ingest import IngestReport, ingest_file
-from feedback_nlp.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from feedback_nlp.store import Store
+from feedback_nlp.training.pipeline import PipelineOptions, PipelineResult, run_pipeline
 
 logger = logging.getLogger(__name__)
 

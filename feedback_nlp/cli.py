@@ -19,9 +19,9 @@ from rich.table import Table as RichTable
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.ingest import IngestReport, ingest_file
-from feedback_nlp.pipeline import DEFAULT_FINETUNE_MINUTES, DEFAULT_LAYERS, PipelineOptions
 from feedback_nlp.schema import TABLE_NAMES
 from feedback_nlp.store import Store
+from feedback_nlp.training.pipeline import DEFAULT_FINETUNE_MINUTES, DEFAULT_LAYERS, PipelineOptions
 
 app = typer.Typer(help="Mine Chinese after-sales feedback.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Inspect the embedded store.", no_args_is_help=True)
@@ -291,8 +291,8 @@ def train(
     Each step is skipped when its result exists (delete data/training/default to rebuild
     the corpus). Prints both models' held-out scores and the activation decision.
     """
-    from feedback_nlp.pipeline import run_pipeline
     from feedback_nlp.training import setup_logging
+    from feedback_nlp.training.pipeline import run_pipeline
 
     setup_logging()
     settings = get_settings()

@@ -12,51 +12,9 @@ and F1, micro/macro F1, primary-fault accuracy, sentiment accuracy and macro-F1 
 confusion matrices; writes them to ``--out`` (default: ``<model>/eval_<data name>.json``).
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-from feedback_nlp.classifiers.artifacts import load_classifier, resolve_model
-from feedback_nlp.datasets.public import load_gold
-from feedback_nlp.labels import read_labelled, validate_labelled
-from feedback_nlp.training import DataArguments, evaluate_model, parse_args, setup_logging
-
-
-@dataclass
-class EvaluateArguments:
-    model: str = field(metadata={"help": "Model directory, or NAME / NAME@VERSION under --model-dir."})
-    data: str = field(metadata={"help": "Labelled file to score on, or 'gold' for the real-text gold set."})
-    model_dir: Path = field(default=Path("models"), metadata={"help": "Root folder of model artifacts."})
-    out: Path | None = field(default=None, metadata={"help": "JSON output (default: <model>/eval_<data>.json)."})
-    public_dir: Path = field(default=DataArguments.public_dir, metadata={"help": "Public data, for --data gold."})
-    gold_file: Path = field(default=DataArguments.gold_file, metadata={"help": "Gold label file, for --data gold."})
-    quantize: bool = field(default=False, metadata={"help": "Transformer models: score the int8 model served by "
-                                                    "default (FEEDBACK_NLP_INFERENCE__QUANTIZE)."})
-    runtime: str = field(default="torch", metadata={"help": "Transformer models: 'torch', or 'onnx' for the "
-                                                    "ONNX Runtime graph the service runs "
-                                                    "(FEEDBACK_NLP_INFERENCE__RUNTIME)."})
-
-
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    setup_logging()
-    (args,) = parse_args(argv, EvaluateArguments, description=__doc__.splitlines()[0])
-    path = resolve_model(args.model, args.model_dir)
-    model = load_classifier(path, quantize=args.quantize, runtime=args.runtime)
-    if args.data == "gold":
-        frame, name = load_gold(args.gold_file, args.public_dir), "gold"
-    else:
-        frame, name = read_labelled(args.data), Path(args.data).stem
-    frame = validate_labelled(frame, model.taxonomy_, source=args.data)
-    report = evaluate_model(model, frame)
-    out = args.out or path / f"eval_{name}.json"
-    report.write_json(out)
-    print(f"model {model.name}@{model.version} on {args.data} ({report.n} texts)\n")
-    print(report.format_text())
-    print(f"\nwritten to {out}")
-    return report.to_dict()
-
+# The logic lives in the library (feedback_nlp.training.evaluate), so the installed package
+# runs it too: `python -m feedback_nlp.training.evaluate` is the same command.
+from feedback_nlp.training.evaluate import main
 
 if __name__ == "__main__":
     main()

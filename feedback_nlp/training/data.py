@@ -1,40 +1,36 @@
-"""What the training scripts share: argument dataclasses, data splits, train-evaluate-save.
+"""Where training data comes from: the prepared splits, the human labels, the held-out sets.
 
-The scripts in ``training/`` only parse arguments and call these functions, so the
-logic is importable and tested; each script's ``main(argv=None) -> dict`` returns the
-results it also writes as JSON.
+``load_training_data`` is what every training command starts with; the project's own
+hand labels and the two held-out real-text sets ship with the package
+(``feedback_nlp/data/labelled/``; ``training/gold`` and ``training/labels`` link there).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import logging
-import types
-import typing
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
-from feedback_nlp.classifiers.artifacts import data_hash, git_commit, next_version
+from feedback_nlp.classifiers.artifacts import data_hash
 from feedback_nlp.errors import ConfigError
-from feedback_nlp.evaluation import EvaluationReport, evaluate_predictions
 from feedback_nlp.labels import read_labelled, validate_labelled, write_labelled
 from feedback_nlp.taxonomy import Taxonomy
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-#: The project's own hand labels of the default taxonomy (training/labels/README.md).
-LABELS_DIR = Path(__file__).resolve().parents[1] / "training" / "labels"
+#: The project's hand-labelled files of the default taxonomy, shipped as package data
+#: (pointers into the public sets + labels; training/gold/README.md, training/labels/README.md).
+LABELLED_DIR = Path(__file__).resolve().parents[1] / "data" / "labelled"
+GOLD_FILE = LABELLED_DIR / "real_gold.csv"
+HOLDOUT_FILE = LABELLED_DIR / "real_holdout.csv"
 SHIPPED_LABEL_FILES = ("real_labels.csv", "written_labels.csv")
 
 
 def shipped_label_files() -> list[Path]:
-    return [LABELS_DIR / name for name in SHIPPED_LABEL_FILES if (LABELS_DIR / name).exists()]
+    return [LABELLED_DIR / name for name in SHIPPED_LABEL_FILES if (LABELLED_DIR / name).exists()]
 
 
 def human_label_files(label_files: list[Path] | None, extra: list[Path] | None, *, is_default: bool,
@@ -56,83 +52,8 @@ def keep_human_rows(train: pd.DataFrame, rule_rows: int | None, *, seed: int = 0
     logger.info("training rows: %d human-labelled, %d rule-labelled", int(human.sum()), len(rules))
     return pd.concat([train[human], rules], ignore_index=True)
 SPLIT_FILES = {"train": "train.jsonl", "valid": "valid.jsonl", "test": "test.jsonl"}
-RESULTS_FILE = "all_results.json"
 
 
-# -- arguments -------------------------------------------------------------------------
-def _arg_type(tp: Any) -> tuple[Any, dict[str, Any]]:
-    """argparse ``type`` and extra options for a dataclass field annotation."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _arg_type(inner[0])
-    if origin in (list, tuple, Sequence):
-        inner = typing.get_args(tp)[0] if typing.get_args(tp) else str
-        return inner, {"nargs": "+"}
-    if tp is bool:
-        return None, {"action": argparse.BooleanOptionalAction}
-    return tp, {}
-
-
-def parse_args(argv: Sequence[str] | None, *classes: type[T], description: str = "") -> tuple[Any, ...]:
-    """Parse ``argv`` into one instance of each argument dataclass (HF-examples style).
-
-    Every field becomes ``--field-name``; its ``metadata["help"]`` is the help text.
-    ``--args-file FILE.json`` replays a run: its keys are defaults, flags still win.
-    """
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--args-file", type=Path, help="JSON file of arguments (a saved run_args.json)")
-    hints = {cls: typing.get_type_hints(cls) for cls in classes}
-    for cls in classes:
-        group = parser.add_argument_group(cls.__name__)
-        for field in dataclasses.fields(cls):
-            kind, extra = _arg_type(hints[cls][field.name])
-            default = field.default if field.default is not dataclasses.MISSING else (
-                field.default_factory() if field.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
-            )  # fmt: skip
-            # argparse formats help with %: a literal "15%" must be written "15%%"
-            help_text = str(field.metadata.get("help", "")).replace("%", "%%")
-            options: dict[str, Any] = {"default": default, "help": help_text}
-            if kind is not None:
-                options["type"] = kind
-            options.update(extra)
-            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
-                options["required"] = True
-            group.add_argument("--" + field.name.replace("_", "-"), dest=field.name, **options)
-    first, _ = parser.parse_known_args(argv)
-    if first.args_file:
-        parser.set_defaults(**json.loads(first.args_file.read_text(encoding="utf-8")))
-        for action in parser._actions:  # saved values satisfy required arguments
-            action.required = False
-    namespace = parser.parse_args(argv)
-    out = []
-    for cls in classes:
-        values = {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls)}
-        for f in dataclasses.fields(cls):
-            if isinstance(values[f.name], str) and hints[cls][f.name] in (Path, Path | None):
-                values[f.name] = Path(values[f.name])
-            if typing.get_origin(hints[cls][f.name]) is tuple and values[f.name] is not None:
-                values[f.name] = tuple(values[f.name])
-        out.append(cls(**values))
-    return tuple(out)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def args_to_dict(*instances: Any) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for instance in instances:
-        merged.update({k: _plain(v) for k, v in dataclasses.asdict(instance).items()})
-    return merged
-
-
-# -- data ------------------------------------------------------------------------------
 def write_splits(corpus: pd.DataFrame, out_dir: str | Path) -> dict[str, Any]:
     """Write ``train``/``valid``/``test`` JSON lines from a corpus with a ``split`` column."""
     out_dir = Path(out_dir)
@@ -149,15 +70,6 @@ def read_split(path: str | Path, taxonomy: Taxonomy) -> pd.DataFrame:
     """A labelled file, validated against ``taxonomy``."""
     return validate_labelled(read_labelled(path), taxonomy, source=str(path))
 
-
-def output_dir(model_dir: str | Path, name: str, version: str | None, *, overwrite: bool) -> tuple[Path, str]:
-    """The fresh directory a run writes to; refuses to overwrite unless asked."""
-    version = version or next_version(model_dir, name)
-    path = Path(model_dir) / name / version
-    if path.exists() and any(path.iterdir()) and not overwrite:
-        raise ConfigError(f"{path} already exists; pass --overwrite or choose another --version")
-    path.mkdir(parents=True, exist_ok=True)
-    return path, version
 
 
 @dataclasses.dataclass
@@ -181,11 +93,11 @@ class DataArguments:
         metadata={"help": "Public labelled data (read in place). Used for the default corpus and the gold set."},
     )
     gold_file: Path | None = dataclasses.field(
-        default=Path(__file__).resolve().parents[1] / "training" / "gold" / "real_gold.csv",
+        default=GOLD_FILE,
         metadata={"help": "Hand-labelled real-text gold set (ids into public_dir); never trained on."},
     )
     holdout_file: Path | None = dataclasses.field(
-        default=Path(__file__).resolve().parents[1] / "training" / "gold" / "real_holdout.csv",
+        default=HOLDOUT_FILE,
         metadata={"help": "A second hand-labelled real-text set (gold format): never trained on, never used "
                   "for a choice; every model is scored on it too."},
     )
@@ -343,99 +255,3 @@ def choice_rows(valid: pd.DataFrame) -> pd.DataFrame:
             return valid[mask].reset_index(drop=True)
     return valid
 
-
-# -- evaluation ------------------------------------------------------------------------
-def evaluate_model(model: Any, frame: pd.DataFrame, taxonomy: Taxonomy | None = None) -> EvaluationReport:
-    """Predict ``frame['text']`` with ``model`` and score against the frame's labels."""
-    taxonomy = taxonomy or model.taxonomy_
-    predicted = model.predict(frame["text"].astype(str).tolist())
-    predicted.index = frame.index
-    return evaluate_predictions(frame, predicted.assign(text=frame["text"].to_numpy()), taxonomy)
-
-
-def evaluate_sets(model: Any, sets: dict[str, pd.DataFrame]) -> dict[str, EvaluationReport]:
-    reports = {}
-    for name, frame in sets.items():
-        if len(frame):
-            reports[name] = evaluate_model(model, frame)
-            logger.info("%s: %s", name, reports[name].summary())
-    return reports
-
-
-def results_dict(reports: dict[str, EvaluationReport]) -> dict[str, Any]:
-    """Flat ``{split}_{metric}`` results (HF style) plus the full reports."""
-    flat: dict[str, Any] = {}
-    for name, report in reports.items():
-        flat.update({f"{name}_{k}": v for k, v in report.summary().items()})
-        flat[f"{name}_n"] = report.n
-    return flat
-
-
-def write_results(out_dir: Path, reports: dict[str, EvaluationReport], extra: dict[str, Any] | None = None) -> dict:
-    results = {**results_dict(reports), **(extra or {})}
-    for name, report in reports.items():
-        report.write_json(out_dir / f"{name}_results.json")
-    (out_dir / RESULTS_FILE).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    return results
-
-
-def evaluate_and_save(
-    model: Any, data: TrainingData, train: pd.DataFrame, out: Path, run_args: dict[str, Any],
-    extra_metadata: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """What every training script ends with: score every held-out set, save the model with
-    its metrics, data hash and arguments, write the results files, print the scores."""
-    from feedback_nlp.classifiers.artifacts import data_hash
-    from feedback_nlp.evaluation import merge_summaries
-
-    reports = evaluate_sets(model, {k: v for k, v in data.sets.items() if k != "train"})
-    (out / "run_args.json").write_text(json.dumps(run_args, ensure_ascii=False, indent=2), encoding="utf-8")
-    model.save(
-        out,
-        metrics={name: report.summary() for name, report in reports.items()},
-        training_data={"hash": data_hash(train), "rows": len(train), "sources": data.sources, "notes": data.notes,
-                       "human_labels": data.human_labels_hash,
-                       "human_rows": int((train.get("dataset") == "human").sum()) if "dataset" in train else 0},
-        arguments=run_args,
-        **provenance(),
-        **(extra_metadata or {}),
-    )
-    results = write_results(out, reports, {"model": f"{model.name}@{model.version}", "model_path": str(out)})
-    print(merge_summaries(reports))
-    return results
-
-
-def load_script(path: str | Path) -> types.ModuleType:
-    """Import a training script by path (``training/`` is a folder of scripts, not a package).
-
-    The module is registered in ``sys.modules`` so its argument dataclasses resolve
-    their annotations.
-    """
-    import importlib.util
-    import sys
-
-    path = Path(path)
-    name = f"feedback_nlp_script_{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ConfigError(f"cannot load the script {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def setup_logging(level: int = logging.INFO) -> None:
-    """Log configuration of the training scripts (an entry point's job, not the library's).
-
-    jieba attaches its own DEBUG handler at import; its "Building prefix dict" lines
-    are noise in a training log.
-    """
-    import jieba
-
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    jieba.setLogLevel(logging.INFO)
-
-
-def provenance() -> dict[str, Any]:
-    return {"git_commit": git_commit(Path(__file__).parent)}

@@ -3,16 +3,17 @@
 Steps, each skipped when its result is already there (so a second run is cheap):
 
 1. **data** — the default corpus (demo text + the public labelled sets, read in place)
-   written once to ``<data_dir>/training/default`` by ``training/prepare_data.py``;
+   written once to ``<data_dir>/training/default`` by :mod:`~feedback_nlp.training.prepare_data`;
 2. **base** — the pretrained encoder converted to ``<model_dir>/base/e5-small-zh``
-   (``training/prepare_base.py``'s conversion; a user's ``--base-model`` skips it);
-3. **baseline** — ``training/train_baseline.py``, unless a baseline of the default
-   taxonomy exists (``retrain_baseline`` forces a new one);
-4. **fine-tune** — ``training/finetune.py`` within a time budget, blended with that
-   baseline, scored on held-out data and activated only when it beats the serving model.
+   (:mod:`~feedback_nlp.training.prepare_base`'s conversion; a user's ``--base-model`` skips it);
+3. **baseline** — :mod:`~feedback_nlp.training.baseline`, unless a baseline of the
+   default taxonomy trained on the same human labels exists (``retrain_baseline`` forces one);
+4. **fine-tune** — :mod:`~feedback_nlp.training.finetune` within a time budget, blended
+   with that baseline, scored on held-out data and activated only when it beats the serving model.
 
-Every model is made by the training scripts (DEVELOPERS.md); this module only runs
-them in order, with progress, and reports how long each step took.
+Every model is made by the same commands an analyst runs (``training/*.py`` are thin
+scripts over them); this module only runs them in order, with progress, and reports how
+long each step took.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from feedback_nlp.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-TRAINING_DIR = Path(__file__).resolve().parents[1] / "training"
 DEFAULT_BASE_NAME = Path("base") / "e5-small-zh"
 #: The first start's budget: with the baseline's fits in two processes, a clean 2-core
 #: machine serves in under 20 minutes (README: "First start").
@@ -78,15 +78,6 @@ class PipelineResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _script(name: str) -> Any:
-    from feedback_nlp.training import load_script
-
-    path = TRAINING_DIR / name
-    if not path.exists():
-        raise ConfigError(f"training script {path} is missing: run from a source checkout of feedback-nlp")
-    return load_script(path)
-
-
 def _newest_default_baseline(model_dir: Path, human_labels: str | None = None) -> str | None:
     """The newest default-taxonomy baseline; with ``human_labels``, only one trained on those labels."""
     from feedback_nlp.classifiers.artifacts import list_models, read_metadata
@@ -128,7 +119,9 @@ def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print
     t = step(1, "training data")
     data_dir = options.data_dir / "training" / "default"
     if not (data_dir / "train.jsonl").exists():
-        _script("prepare_data.py").main(
+        from feedback_nlp.training import prepare_data
+
+        prepare_data.main(
             ["--preset", "default", "--out", str(data_dir), "--public-dir", public_arg, "--n-demo", str(options.n_demo)]
         )
     else:
@@ -156,7 +149,9 @@ def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print
     if result.baseline is None and not options.retrain_baseline and _newest_default_baseline(options.model_dir):
         say("      the human labels changed since the newest baseline: training a new one on the same data")
     if result.baseline is None:
-        out = _script("train_baseline.py").main([*common, "--name", "baseline"])
+        from feedback_nlp.training import baseline
+
+        out = baseline.main([*common, "--name", "baseline"])
         result.baseline = out["model"]
     else:
         say(f"      reusing {result.baseline}")
@@ -179,7 +174,9 @@ def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print
             *options.extra_finetune_args]  # fmt: skip
     if options.num_threads:
         argv += ["--num-threads", str(options.num_threads)]
-    out = _script("finetune.py").main(argv)
+    from feedback_nlp.training import finetune
+
+    out = finetune.main(argv)
     result.transformer = out["model"]
     result.activation = out.get("activation", {})
     result.seconds["finetune"] = time.perf_counter() - t
