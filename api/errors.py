@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from feedback_nlp.errors import ConfigError, FeedbackNLPError, InputFileError, MappingError, StoreError
+from feedback_nlp.errors import FeedbackNLPError
 
 logger = logging.getLogger(__name__)
 
@@ -66,22 +66,8 @@ def error_response(status: int, type_: str, message: str, details: Any = None,
 
 
 def library_error_status(exc: FeedbackNLPError) -> tuple[int, str]:
-    """HTTP status and error type of a library error (the mapping lives here only)."""
-    from feedback_nlp.predictions import PredictionsError
-    from feedback_nlp.query import QueryError
-    if isinstance(exc, QueryError):
-        return 422, "invalid_query"
-    if isinstance(exc, PredictionsError):
-        return 404, "predictions_not_found"
-    if isinstance(exc, InputFileError):
-        return 422, "invalid_file"
-    if isinstance(exc, MappingError):
-        return 422, "invalid_mapping"
-    if isinstance(exc, StoreError):
-        return 503, "store_unavailable"
-    if isinstance(exc, ConfigError):
-        return 400, "invalid_config"
-    return 400, "bad_request"
+    """HTTP status and error type of a library error: declared once, on its class (``feedback_nlp.errors``)."""
+    return exc.http_status, exc.error_type
 
 
 def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -24,19 +24,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.errors import PredictionsError, PredictionsWriteError
 from feedback_nlp.store import Store
 
 if TYPE_CHECKING:
     from feedback_nlp.classify import Classification
 
 logger = logging.getLogger(__name__)
-
-
-class PredictionsError(FeedbackNLPError, LookupError):
-    """The requested model has no stored predictions (the message says how to make them)."""
-
-    code = "FNLP410"
 
 
 def split_model_key(key: str) -> tuple[str, str]:
@@ -158,11 +152,11 @@ def store_predictions(store: Store, feedback_ids: Sequence[str], records: Sequen
     rows (same key), so the call is idempotent.
 
     Raises:
-        PredictionsError: the lists differ in length, a record names another model, or
-            a record lacks a label.
+        PredictionsWriteError: the lists differ in length, a record names another model,
+            or a record lacks a label (a conflict: HTTP 409).
     """
     if len(feedback_ids) != len(records):
-        raise PredictionsError(f"{len(feedback_ids)} feedback ids but {len(records)} records")
+        raise PredictionsWriteError(f"{len(feedback_ids)} feedback ids but {len(records)} records")
     ref = f"{model_name}@{model_version}"
     out = StoredBatch()
     rows: dict[str, list[Any]] = {k: [] for k in ("feedback_id", *_LABEL_KEYS, "scores")}
@@ -171,10 +165,10 @@ def store_predictions(store: Store, feedback_ids: Sequence[str], records: Sequen
             out.errors.append((str(fid), str(record["error"])))
             continue
         if record.get("model", ref) != ref:
-            raise PredictionsError(f"record for {fid!r} comes from model {record['model']!r}, not {ref!r}")
+            raise PredictionsWriteError(f"record for {fid!r} comes from model {record['model']!r}, not {ref!r}")
         missing = [k for k in _LABEL_KEYS if record.get(k) is None]
         if missing:
-            raise PredictionsError(f"record for {fid!r} lacks {', '.join(missing)}")
+            raise PredictionsWriteError(f"record for {fid!r} lacks {', '.join(missing)}")
         rows["feedback_id"].append(str(fid))
         rows["fault_types"].append([str(v) for v in record["fault_types"]])
         rows["primary_fault"].append(str(record["primary_fault"]))

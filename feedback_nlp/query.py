@@ -19,18 +19,12 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.errors import QueryError
 
 DIMENSIONS: tuple[str, ...] = (
     "product_line", "product_model", "channel", "region", "team", "engineer_id", "source",
 )
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")
-
-
-class QueryError(FeedbackNLPError, ValueError):
-    """A filter, grouping or period that cannot be applied (names the offending part)."""
-
-    code = "FNLP400"
 
 
 def _as_date(value: date | datetime | str | None, name: str) -> date | None:

@@ -195,6 +195,13 @@ class Store:
         try:
             con = duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.Error as exc:
+            if "lock" in str(exc).lower():
+                # DuckDB: one process writes a database file, and while it does no other
+                # process may open it, not even read-only (the server holds it while it runs).
+                raise StoreError(
+                    f"store {self.path} is in use by another process (a running `feedback-nlp serve`?): "
+                    "stop it, or ask the running server over HTTP (the API has every read command)"
+                ) from exc
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         con.execute(f"SET TimeZone = '{self.timezone}'")
         if self.memory_limit:

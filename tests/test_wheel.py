@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -38,7 +39,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(wheel, bin folder of a fresh virtualenv with only the wheel installed)."""
     base = tmp_path_factory.mktemp("wheel")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_NLP_")}
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(base / "dist"), str(ROOT)],
+    # built from a copy: setuptools writes build/ and *.egg-info next to the sources
+    source = base / "source"
+    at_root = {".git", ".venv", "data", "models", "build", "dist", ".pytest_cache", ".ruff_cache"}
+    shutil.copytree(ROOT, source, symlinks=True, ignore=lambda folder, names: [
+        n for n in names if (Path(folder) == ROOT and n in at_root) or n == "__pycache__" or n.endswith(".egg-info")])
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(base / "dist"), str(source)],
          cwd=base, env=env)  # fmt: skip
     (wheel,) = (base / "dist").glob("feedback_nlp-*.whl")
     venv = base / "venv"

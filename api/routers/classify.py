@@ -62,11 +62,9 @@ def _result(model: LoadedModel, record: dict[str, Any], feedback_id: str | None)
 
 
 def _store_predictions(services: Any, ids: list[str], records: list[dict[str, Any]], model: LoadedModel) -> int:
-    from feedback_nlp.predictions import PredictionsError, store_predictions  # added with issue "predictions"
+    from feedback_nlp.predictions import store_predictions  # added with issue "predictions"
 
     name, _, version = model.ref.partition("@")
-    try:
-        result = store_predictions(services.store, ids, records, name, version)
-    except PredictionsError as exc:  # e.g. ids that are no feedback rows: the request conflicts with the store
-        raise ApiError(409, "conflict", str(exc), {"code": exc.code}) from None
+    # PredictionsWriteError is a ConflictError: the one error handler answers 409
+    result = store_predictions(services.store, ids, records, name, version)
     return int(result.n_stored)

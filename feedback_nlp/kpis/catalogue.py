@@ -27,7 +27,7 @@ from typing import Literal
 
 import pandas as pd
 
-from feedback_nlp.query import QueryError
+from feedback_nlp.errors import UnknownKpiError
 
 Direction = Literal["higher", "lower", "none"]
 CATEGORIES: dict[str, str] = {
@@ -38,12 +38,6 @@ CATEGORIES: dict[str, str] = {
     "retention": "客户保留率",
     "text": "客户反馈分析",
 }
-
-
-class UnknownKpiError(QueryError):
-    """A KPI id that is not in the catalogue (the message lists the valid ids)."""
-
-    code = "FNLP401"
 
 
 @dataclass(frozen=True)

@@ -110,8 +110,8 @@ class DataArguments:
         default=None,
         metadata={"help": "Human-labelled files (Label Studio JSON, CSV/XLSX with text, or gold-format pointers "
                   "into public_dir). Their labels replace the rules' for the same text and weigh human_weight; "
-                  "later files win. Default: the project's labels in training/labels/ when the taxonomy is the "
-                  "default one and public_dir exists (they point into it)."},
+                  "later files win. Default: the project's labels (feedback_nlp/data/labelled/) when the "
+                  "taxonomy is the default one and public_dir exists (they point into it)."},
     )
     extra_label_files: list[Path] | None = dataclasses.field(
         default=None, metadata={"help": "More human-labelled files, read after label_files (they win)."}

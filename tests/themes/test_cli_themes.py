@@ -56,15 +56,15 @@ def test_themes_emerging_json() -> None:
     assert table.exit_code == 0 and "no emerging issues" in table.output
 
 
-def test_themes_errors_exit_2() -> None:
+def test_themes_errors_exit_with_their_kind() -> None:
     assert "ingest" in runner.invoke(app, ["themes"]).output  # no store yet
     with Store(get_settings().database_path):
         pass
     empty = runner.invoke(app, ["themes"])
-    assert empty.exit_code == 2 and "classify-store" in empty.output
+    assert empty.exit_code == 3 and "classify-store" in empty.output  # not found: no predictions
     make_store()
     assert runner.invoke(app, ["themes", "--filter", "colour=red"]).exit_code == 2
-    assert runner.invoke(app, ["themes", "--model", "nope@v1"]).exit_code == 2
+    assert runner.invoke(app, ["themes", "--model", "nope@v1"]).exit_code == 3
     assert runner.invoke(app, ["themes", "--format", "xml"]).exit_code == 2
 
 

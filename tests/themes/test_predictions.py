@@ -12,6 +12,7 @@ import pytest
 
 from feedback_nlp.classifiers.artifacts import load_classifier
 from feedback_nlp.classify import Classification
+from feedback_nlp.errors import ConflictError, PredictionsWriteError
 from feedback_nlp.predictions import (
     PredictionsError,
     classify_store,
@@ -47,13 +48,14 @@ def test_store_predictions_upserts_and_reports_errors(store: Store) -> None:
 
 
 def test_store_predictions_refuses_inconsistent_input(store: Store) -> None:
-    with pytest.raises(PredictionsError, match="records"):
+    with pytest.raises(PredictionsWriteError, match="records"):
         store_predictions(store, ["a", "b"], [RECORD], "m", "v1")
-    with pytest.raises(PredictionsError, match="other@v1"):
+    with pytest.raises(PredictionsWriteError, match="other@v1"):
         store_predictions(store, ["a"], [{**RECORD, "model": "other@v1"}], "m", "v1")
-    with pytest.raises(PredictionsError, match="sentiment"):
+    with pytest.raises(PredictionsWriteError, match="sentiment"):
         store_predictions(store, ["a"], [{k: v for k, v in RECORD.items() if k != "sentiment"}], "m", "v1")
     assert predictions(store) == []
+    assert issubclass(PredictionsWriteError, ConflictError)  # the API answers 409
 
 
 @dataclass

@@ -17,29 +17,21 @@ from typing import Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
+from feedback_nlp.cli.common import console, err, fail, open_store
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError, InputFileError
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import Taxonomy
 
 label_app = typer.Typer(help="The labelling loop: suggest, export, import, agreement.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}")
-    return typer.Exit(2)
 
 
 def _store(settings: Settings, *, read_only: bool) -> Store | None:
     if read_only and not settings.database_path.exists():
         return None
-    return Store(settings.database_path, timezone=settings.timezone, read_only=read_only,
-                 memory_limit=settings.db_memory_limit)  # fmt: skip
+    return open_store(settings, read_only=read_only)
 
 
 def _taxonomy(path: Path | None) -> Taxonomy:
@@ -122,7 +114,7 @@ def suggest_cmd(
                          random_state=seed)  # fmt: skip
         written = export_batch(chosen, out, taxonomy=first.taxonomy_, model=first, model_ref=first_ref)
     except FeedbackNLPError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     err.print(f"{len(chosen)} of {len(pool)} texts picked ({strategy}); pre-labelled by {first_ref}; "
               f"{len(labelled)} already-labelled texts left out")  # fmt: skip
     for path in written:
@@ -140,7 +132,7 @@ def config_cmd(
     try:
         out.write_text(labelling_config(_taxonomy(taxonomy)), encoding="utf-8")
     except (FeedbackNLPError, OSError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     console.print(f"wrote {out}")
 
 
@@ -169,7 +161,7 @@ def import_cmd(
                     err.print(f"  … and {len(report.errors) - show} more rejected rows")
                 rejected += len(report.errors)
     except FeedbackNLPError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if rejected and strict:
         raise typer.Exit(1)
 
@@ -210,10 +202,10 @@ def agreement_cmd(
         tax = _taxonomy(taxonomy)
         left, right = _labels_of(a, settings, tax), _labels_of(b, settings, tax)
     except FeedbackNLPError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     both = left.merge(right, on="text_hash", suffixes=("_a", "_b"))
     if both.empty:
-        raise _fail(InputFileError(f"{a} and {b} labelled no text in common"))
+        raise fail(InputFileError(f"{a} and {b} labelled no text in common"))
     pick = {side: both[[f"{c}_{side}" for c in ("fault_types", "primary_fault", "sentiment", "aspects")]]
             .rename(columns=lambda c: c[:-2]) for side in ("a", "b")}  # fmt: skip
     report = agreement(pick["a"], pick["b"])
@@ -253,7 +245,7 @@ def export_cmd(
     settings = get_settings()
     store = _store(settings, read_only=True)
     if store is None:
-        raise _fail(ConfigError(f"no store at {settings.database_path}"))
+        raise fail(ConfigError(f"no store at {settings.database_path}"))
     with store:
         frame = store.current_labels(labeller=labeller)
     write_current_labels(frame, out)

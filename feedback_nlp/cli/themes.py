@@ -1,4 +1,4 @@
-"""``feedback-nlp themes`` and ``feedback-nlp classify-store``: registered on the main app.
+"""``feedback-nlp themes``: top fault themes and emerging issues, registered on the main app.
 
 Thin, like :mod:`feedback_nlp.cli`: parse options, call :mod:`feedback_nlp.themes` or
 :func:`feedback_nlp.predictions.classify_store`, print. Exit status 2 when the library
@@ -8,36 +8,18 @@ refuses (no store, no predictions, bad filter); the message says what to do.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import date
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table as RichTable
 
+from feedback_nlp.cli.common import console, existing_store, fail
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
-from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import Taxonomy
 
-console = Console()
-err = Console(stderr=True)
 FORMATS = ("table", "json")
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}")
-    return typer.Exit(2)
-
-
-def _read_store(settings: Settings) -> Store:
-    """The existing store, read-only (themes never write)."""
-    if not settings.database_path.exists():
-        raise ConfigError(f"no store at {settings.database_path}: ingest data first (feedback-nlp ingest …)")
-    return Store(settings.database_path, timezone=settings.timezone, read_only=True,
-                 memory_limit=settings.db_memory_limit)
 
 
 def _model_taxonomy(ref: str, settings: Settings) -> Taxonomy:
@@ -80,11 +62,11 @@ def themes(
     from feedback_nlp.themes import emerging_issues, top_themes
 
     if fmt not in FORMATS:
-        raise _fail(ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
+        raise fail(ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
     settings = get_settings()
     try:
         query = Query(start=start, end=end, filters=Query.parse_filters(filters), period=period)
-        with _read_store(settings) as store:
+        with existing_store(settings) as store:
             active = active_model(store)
             ref = require_prediction_model(store, model, active)
             taxonomy = _model_taxonomy(ref, settings)
@@ -95,7 +77,7 @@ def themes(
                 result = top_themes(store, query, model=ref, top=top, sort=sort, sub_themes=sub_themes,
                                     taxonomy=taxonomy)
     except FeedbackNLPError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     if fmt == "json":
         key = "emerging" if emerging else "themes"
         typer.echo(json.dumps({"model": ref, "query": query.to_dict(), key: [r.to_dict() for r in result]},
@@ -148,42 +130,6 @@ def _print_emerging(result: list[Any], ref: str) -> None:
         console.print("no emerging issues: no series rose significantly over its baseline")
 
 
-def classify_store_command(
-    model: str | None = typer.Option(None, "--model", help="Model NAME or NAME@VERSION (default: active)."),
-    all_rows: bool = typer.Option(False, "--all", help="Reclassify every row, not only those without predictions."),
-    batch_size: int = typer.Option(1000, "--batch-size", min=1, help="Texts classified and stored together."),
-    progress: bool = typer.Option(True, help="Show a progress bar on stderr."),
-) -> None:
-    """Classify the stored feedback texts and store the predictions (per model version)."""
-    import jieba
-
-    from feedback_nlp.classifiers.registry import resolve_active
-    from feedback_nlp.classify import Classification
-    from feedback_nlp.predictions import classify_store
-
-    jieba.setLogLevel(logging.INFO)
-    settings = get_settings()
-    try:
-        with Store(settings.database_path, timezone=settings.timezone,
-                   memory_limit=settings.db_memory_limit) as store:
-            path = resolve_active(model, settings.model_dir, store)
-            job = Classification.from_settings(path, settings)
-            bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                           console=err, transient=True, disable=not progress)
-            with bar:
-                task = bar.add_task(f"classify-store {job.model_ref}", total=None)
-                report = classify_store(store, job, only_missing=not all_rows, batch_size=batch_size,
-                                        progress=lambda done, total: bar.update(task, completed=done, total=total))
-    except FeedbackNLPError as exc:
-        raise _fail(exc) from None
-    console.print(f"model {report.model}: {report.n_stored:,} stored, {report.n_errors:,} not classifiable, "
-                  f"{report.n_skipped:,} already predicted, {report.n_feedback:,} feedback rows "
-                  f"({report.duration_s:.1f} s)")
-    for error in report.errors[:10]:
-        console.print(f"[yellow]not classified:[/] {error['feedback_id']}: {error['error']}")
-
-
 def register(app: typer.Typer) -> None:
-    """Add ``themes`` and ``classify-store`` to the ``feedback-nlp`` app."""
+    """Add ``themes`` to the ``feedback-nlp`` app."""
     app.command("themes")(themes)
-    app.command("classify-store")(classify_store_command)

@@ -2,7 +2,7 @@
 
 Keys are shown once, when created; the settings hold only their SHA-256
 (``FEEDBACK_NLP_API__API_KEYS``, a JSON list). Registered on the main app by
-``cli_api.register(app)`` at the end of :mod:`feedback_nlp.cli`.
+:mod:`feedback_nlp.cli`.
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
+from feedback_nlp.cli.common import console, err
 from feedback_nlp.config import Settings, get_settings
 
 api_key_app = typer.Typer(help="API keys of the HTTP API (stored hashed in the settings).", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 @api_key_app.command("create")

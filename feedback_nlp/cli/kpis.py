@@ -6,7 +6,8 @@
     feedback-nlp kpis --list
 
 The command parses options and calls :func:`run_kpis`; rendering is in plain
-functions. Errors (bad date, unknown KPI or model, no store) print one line and exit 2.
+functions. Errors (bad date, unknown KPI or model, no store) print one line and exit with
+the error's code (:mod:`feedback_nlp.cli`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from feedback_nlp.cli.common import console, existing_store, fail
 from feedback_nlp.config import Settings
+from feedback_nlp.errors import InputError
 from feedback_nlp.kpis import KpiReport, KpiResult, Query, catalogue_frame, compute_kpis, get_definition
 from feedback_nlp.kpis.targets import resolve_targets
 from feedback_nlp.query import DIMENSIONS, PERIODS
@@ -148,29 +151,24 @@ def register(app: typer.Typer) -> None:
         list_only: bool = typer.Option(False, "--list", help="Show the KPI catalogue and exit."),
     ) -> None:
         """Compute the after-sales KPIs (or list the catalogue with --list)."""
-        from feedback_nlp import cli as base
         from feedback_nlp.config import get_settings
         from feedback_nlp.errors import FeedbackNLPError
 
         settings = get_settings()
         if fmt not in FORMATS:
-            raise base._fail(ValueError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
+            raise fail(InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
         if list_only:
-            render_catalogue(settings, fmt, base.console)
+            render_catalogue(settings, fmt, console)
             return
         try:
-            store = base._open_store_if_any(settings)
-            if store is None:
-                raise base._fail(ValueError(f"no store at {settings.database_path}; ingest data first "
-                                            "(feedback-nlp ingest …)"))
-            with store:
+            with existing_store(settings) as store:
                 report = run_kpis(store, settings, start=start, end=end, filters=filters, group_by=group_by,
                                   period=period, model=model, ids=ids)
         except FeedbackNLPError as exc:
-            raise base._fail(exc) from None
+            raise fail(exc) from None
         if fmt == "json":
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         elif fmt == "csv":
             report.to_frame().to_csv(sys.stdout, index=False)
         else:
-            render_table(report, base.console)
+            render_table(report, console)

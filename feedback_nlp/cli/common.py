@@ -1,0 +1,53 @@
+"""What every command module shares: the consoles, opening the store, and how an error ends a command.
+
+A library error (:class:`feedback_nlp.errors.FeedbackNLPError`) ends a command with one
+line on stderr and the exit code its kind declares (2 input or configuration, 3 not
+found, 4 conflict, 5 model, 6 store); ``feedback-nlp --debug …`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from feedback_nlp.config import Settings
+from feedback_nlp.errors import ConfigError, FeedbackNLPError
+from feedback_nlp.store import Store
+
+console = Console()
+err = Console(stderr=True)
+#: Set by ``feedback-nlp --debug``: errors re-raise with their traceback.
+state = {"debug": False}
+
+
+def fail(exc: Exception) -> typer.Exit:
+    """Print ``exc`` as one line and return the ``typer.Exit`` of its exit code (raise it)."""
+    if state["debug"]:
+        raise exc
+    err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+    return typer.Exit(exc.exit_code if isinstance(exc, FeedbackNLPError) else 2)
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+    return Store(settings.database_path, timezone=settings.timezone, read_only=read_only,
+                 memory_limit=settings.db_memory_limit)  # fmt: skip
+
+
+def open_store_if_any(settings: Settings, *, read_only: bool = True) -> Store | None:
+    """The store when its file exists (it records the active model); never creates one."""
+    if not settings.database_path.exists():
+        return None
+    return open_store(settings, read_only=read_only)
+
+
+def existing_store(settings: Settings) -> Store:
+    """The existing store, read-only (for commands that never write)."""
+    if not settings.database_path.exists():
+        raise ConfigError(f"no store at {settings.database_path}: ingest data first (feedback-nlp ingest …)")
+    return open_store(settings, read_only=True)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                    console=err, transient=True)

@@ -1,0 +1,80 @@
+"""``feedback-nlp serve``: the HTTP API (uvicorn); ``--demo`` prepares data and a model first."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from feedback_nlp.cli import api_key as cli_api
+from feedback_nlp.cli.common import err, fail, open_store
+from feedback_nlp.cli.ingest import print_report
+from feedback_nlp.config import Settings, get_settings
+from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.training.pipeline import DEFAULT_FINETUNE_MINUTES
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    demo: bool = typer.Option(False, "--demo", help="On an empty store, generate and ingest the demo data first; "
+                              "on localhost also print a generated API key with every scope."),
+    demo_tickets: int = typer.Option(20_000, help="Tickets in the generated demo."),
+    demo_model_texts: int = typer.Option(
+        40_000, help="Generated texts in the training data of the model trained when none exists."
+    ),
+    demo_finetune_minutes: float = typer.Option(
+        DEFAULT_FINETUNE_MINUTES,
+        help="When no model exists: fine-tuning budget of the first training run (0: baseline only).",
+    ),
+) -> None:
+    """Run the HTTP API (uvicorn)."""
+    import uvicorn
+
+    from api.app import create_app
+    from feedback_nlp.bootstrap import ensure_demo, ensure_model
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if demo:
+        try:
+            with open_store(settings) as store:
+                status = ensure_demo(store, settings.data_dir, timezone=settings.timezone,
+                                     max_text_length=settings.ingest.max_text_length, n_tickets=demo_tickets)
+        except FeedbackNLPError as exc:
+            raise fail(exc) from None
+        for report in status.reports:
+            print_report(report, show=5)
+        try:
+            ensure_model(settings.model_dir, public_dir=settings.public_data_dir, n_demo=demo_model_texts,
+                         data_dir=settings.data_dir, finetune_minutes=demo_finetune_minutes)
+        except FeedbackNLPError as exc:
+            raise fail(exc) from None
+        try:
+            _classify_stored_feedback(settings)
+        except FeedbackNLPError as exc:
+            raise fail(exc) from None
+        settings = cli_api.with_demo_key(settings, host)
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+def _classify_stored_feedback(settings: Settings) -> None:
+    """Demo start-up: store the active model's predictions of every feedback text that lacks one."""
+    from feedback_nlp.classifiers.artifacts import read_metadata
+    from feedback_nlp.classifiers.registry import resolve_active
+    from feedback_nlp.classify import Classification
+    from feedback_nlp.predictions import ensure_predictions, missing_predictions
+
+    with open_store(settings) as store:
+        path = resolve_active(None, settings.model_dir, store)
+        meta = read_metadata(path)
+        if missing_predictions(store, f"{meta['name']}@{meta['version']}") == 0:
+            return  # a later start: nothing to load or classify
+        report = ensure_predictions(store, Classification.from_settings(path, settings))
+    if report is not None:
+        err.print(f"classified {report.n_stored:,} stored feedback texts with {report.model} "
+                  f"({report.duration_s:.0f} s)")  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
