@@ -22,6 +22,7 @@ from api.batching import MicroBatcher
 from api.errors import ApiError
 from feedback_nlp.classifiers.artifacts import (
     ModelInfo,
+    find_model,
     list_models,
     model_taxonomy,
     read_metadata,
@@ -29,7 +30,7 @@ from feedback_nlp.classifiers.artifacts import (
 )
 from feedback_nlp.classifiers.registry import activate, active_model
 from feedback_nlp.classify import Classification
-from feedback_nlp.errors import ConfigError
+from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import HEADS, Taxonomy
 from feedback_nlp.text import Segmenter
@@ -90,21 +91,13 @@ class ModelService:
         return self._active
 
     def _resolve(self, ref: str | None) -> Path:
-        if ref is None:
-            try:
-                return resolve_model(None, self.model_dir, active=active_model(self.store))
-            except ConfigError as exc:
-                raise ApiError(503, "no_model", str(exc)) from None
-        if not _MODEL_REF_RE.match(ref):
+        if ref is None:  # NoModelError: 503 no_model
+            return resolve_model(None, self.model_dir, active=active_model(self.store))
+        if not _MODEL_REF_RE.match(ref):  # names only: a path is never a model reference here
             raise ApiError(422, "validation_error", f"model {ref!r}: expected NAME or NAME@VERSION",
                            [{"loc": ["model"], "path": "model", "message": "expected NAME or NAME@VERSION",
                              "type": "value_error"}])
-        name, _, version = ref.partition("@")
-        matches = [m for m in list_models(self.model_dir) if m.name == name and (not version or m.version == version)]
-        if not matches:
-            known = ", ".join(sorted(m.ref for m in list_models(self.model_dir))) or "none"
-            raise ApiError(404, "model_not_found", f"model {ref!r} not found (known: {known})", {"model": ref})
-        return matches[0].path
+        return find_model(ref, list_models(self.model_dir)).path  # 404 model_not_found
 
     def _load(self, path: Path) -> LoadedModel:
         with self._lock:  # two requests for a new model load it once
@@ -132,7 +125,7 @@ class ModelService:
         """Load the active model (start-up). Without any model, records why and returns None."""
         try:
             loaded = self._load(self._resolve(None))
-        except (ApiError, ConfigError) as exc:
+        except (ApiError, FeedbackNLPError) as exc:  # no model, a stale active one, unreadable files
             self.load_error = exc.message if isinstance(exc, ApiError) else str(exc)
             logger.warning("no model loaded: %s", self.load_error)
             return None

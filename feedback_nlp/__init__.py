@@ -10,8 +10,9 @@ classification of texts and files (:mod:`feedback_nlp.classify`), evaluation
 Importing it has no side effects and loads neither jieba nor torch.
 """
 
-from feedback_nlp.classifiers.artifacts import list_models, load_classifier
+from feedback_nlp.classifiers.artifacts import list_models
 from feedback_nlp.classifiers.base import Classifier
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.classify import Classification, classify_file
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError, InputFileError, MappingError, StoreError

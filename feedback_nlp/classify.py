@@ -4,8 +4,9 @@ This is the one place that produces the classify output, so the CLI, the API and
 store's prediction table agree on it. Each record has at least ``fault_types``,
 ``primary_fault``, ``sentiment``, ``aspects``, ``scores`` (per head, ``{code: p}``),
 ``tokens`` (jieba segmentation of the normalised text), ``keywords`` and ``model``
-(``name@version``). A text that cannot be classified (empty, over-long, not text) gets
-an ``error`` field instead of labels; it never stops a batch.
+(``name@version``). A text that cannot be classified (empty, over-long, not text, no letter or
+digit: :func:`~feedback_nlp.text.has_content`) gets an ``error`` field instead of labels; it never
+stops a batch.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tqdm import tqdm
 
 from feedback_nlp.classifiers.base import decide
 from feedback_nlp.errors import InputFileError
-from feedback_nlp.text import Segmenter, normalise
+from feedback_nlp.text import Segmenter, content_problem, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Classification:
                    quantize: bool = False, num_threads: int | None = None,
                    runtime: str = "torch") -> Classification:  # fmt: skip
         """Load the model directory ``path`` for inference (the one way CLI, API and store use)."""
-        from feedback_nlp.classifiers.artifacts import load_classifier
+        from feedback_nlp.classifiers.loading import load_classifier
 
         classifier = load_classifier(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads,
                                      runtime=runtime)
@@ -77,7 +78,7 @@ class Classification:
             return "text is empty"
         if len(text) > self.max_text_length:
             return f"text has {len(text)} characters; the limit is {self.max_text_length}"
-        return None
+        return content_problem(text)  # no letter or digit (zero-width, NUL, emoji only, ...), lone surrogates
 
     def classify(self, texts: Sequence[Any]) -> list[dict[str, Any]]:
         """One record per text, in order."""

@@ -90,6 +90,13 @@ class PredictionsError(NotFoundError):
     error_type = "predictions_not_found"
 
 
+class ModelNotFoundError(NotFoundError):
+    """No model of that name (and version) in the model folder (the message lists the known ones)."""
+
+    code = "FNLP021"
+    error_type = "model_not_found"
+
+
 class ConflictError(FeedbackNLPError):
     """The request is valid on its own but conflicts with what is stored."""
 
@@ -112,6 +119,13 @@ class ModelError(FeedbackNLPError):
     http_status = 503
     error_type = "model_unavailable"
     exit_code = 5
+
+
+class NoModelError(ModelError):
+    """The model folder holds no model yet (the message says how to train one)."""
+
+    code = "FNLP041"
+    error_type = "no_model"
 
 
 class ConversionError(ModelError):

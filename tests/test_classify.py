@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from feedback_nlp.classifiers.artifacts import load_classifier
 from feedback_nlp.classifiers.baseline import TfidfClassifier
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.classify import OUTPUT_KEYS, Classification, classify_file, iter_input
 from feedback_nlp.datasets.corpus import demo_corpus
 from feedback_nlp.errors import InputFileError

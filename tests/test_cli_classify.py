@@ -115,15 +115,15 @@ def test_classify_without_model_uses_newest_then_active(model_dir: Path, input_c
     assert {line["model"] for line in read_jsonl(out)} == {"demo@v1"}
 
 
-def test_classify_unknown_model_exits_2_listing_known(model_dir: Path, input_csv: Path, tmp_path: Path) -> None:
+def test_classify_unknown_model_exits_3_listing_known(model_dir: Path, input_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     result = classify("--in", str(input_csv), "--out", str(out), "--model", "nope")
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # not found
     assert "'nope' not found" in result.stderr and "known: demo@v1, demo@v2" in result.stderr
     assert not out.exists()
 
 
-def test_classify_without_any_model_exits_2(tmp_path: Path, input_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_classify_without_any_model_exits_5(tmp_path: Path, input_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FEEDBACK_NLP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("FEEDBACK_NLP_MODEL_DIR", str(tmp_path / "empty"))
     get_settings.cache_clear()
@@ -131,7 +131,7 @@ def test_classify_without_any_model_exits_2(tmp_path: Path, input_csv: Path, mon
         result = classify("--in", str(input_csv), "--out", str(tmp_path / "out.jsonl"))
     finally:
         get_settings.cache_clear()
-    assert result.exit_code == 2 and "no model in" in result.stderr
+    assert result.exit_code == 5 and "no model in" in result.stderr  # a model error
 
 
 def test_classify_refused_input_exits_2(model_dir: Path, tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_models_list_table_without_active(model_dir: Path) -> None:
     assert "no active model recorded" in result.stdout
 
 
-def test_models_activate_unknown_exits_2(model_dir: Path) -> None:
+def test_models_activate_unknown_exits_3(model_dir: Path) -> None:
     result = runner.invoke(app, ["models", "activate", "nope@v9"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # not found
     assert "'nope@v9' not found" in result.stderr and "demo@v1" in result.stderr

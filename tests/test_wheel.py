@@ -63,6 +63,8 @@ def test_the_wheel_ships_the_library_and_its_data_not_the_checkout(installed: tu
     for data in ("taxonomy_default.yaml", "user_dict.txt", "labelled/real_gold.csv", "labelled/real_holdout.csv",
                  "labelled/real_labels.csv", "labelled/written_labels.csv"):  # fmt: skip
         assert f"feedback_nlp/data/{data}" in names, data
+    for table in ("phrases", "phrases_faults", "catalog"):  # the demo generator's phrase tables
+        assert f"feedback_nlp/demo/data/{table}.yaml" in names, table
     for module in ("training/pipeline.py", "training/finetune.py", "training/baseline.py", "training/data.py"):
         assert f"feedback_nlp/{module}" in names, module
     assert "api/app.py" in names

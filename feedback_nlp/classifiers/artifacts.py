@@ -22,8 +22,13 @@ from typing import Any
 
 import pandas as pd
 
-from feedback_nlp.errors import ConfigError
+from feedback_nlp.errors import ConfigError, ModelNotFoundError, NoModelError
 from feedback_nlp.taxonomy import Taxonomy
+
+#: The ``kind`` a model directory's metadata declares; each classifier class says its own
+#: (``TfidfClassifier.kind``, ``TransformerClassifier.kind``) and the loader dispatches on it.
+BASELINE_KIND = "tfidf-linear"
+TRANSFORMER_KIND = "transformer"
 
 METADATA_FILE = "metadata.json"
 #: Keys every metadata.json must have.
@@ -178,40 +183,35 @@ def resolve_model(ref: str | Path | None, model_dir: str | Path, *, active: str 
     ref = str(ref) if ref is not None else active
     models = list_models(model_dir)
     if ref is None:
-        if not models:
-            raise ConfigError(
+        default = default_model(models)
+        if default is None:
+            raise NoModelError(
                 f"no model in {model_dir}; train one with `python training/train_baseline.py` or `feedback-nlp train`"
             )
-        # A fine-tuned model serves by default only once activated (after it beat the baseline).
-        baselines = [m for m in models if m.kind == "tfidf-linear"]
-        return (baselines or models)[0].path
+        return default.path
+    return find_model(ref, models, model_dir).path
+
+
+def default_model(models: list[ModelInfo]) -> ModelInfo | None:
+    """The model that serves when none is activated: the newest baseline, else the newest model.
+
+    A fine-tuned model serves by default only once activated (after it beat the baseline).
+    ``models`` as :func:`list_models` returns them, newest first. The one place this rule lives.
+    """
+    baselines = [m for m in models if m.kind == BASELINE_KIND]
+    return (baselines or models)[0] if models else None
+
+
+def find_model(ref: str, models: list[ModelInfo], model_dir: str | Path | None = None) -> ModelInfo:
+    """``name`` (its newest version) or ``name@version`` among ``models``, or :class:`ModelNotFoundError`.
+
+    The message names ``model_dir`` when given (the API leaves the server's paths out).
+    """
     name, _, version = ref.partition("@")
     matches = [m for m in models if m.name == name and (not version or m.version == version)]
     if not matches:
         known = ", ".join(sorted({m.ref for m in models})) or "none"
-        raise ConfigError(f"model {ref!r} not found in {model_dir} (known: {known}) and not a model directory")
-    return matches[0].path
+        where = f" in {model_dir} (known: {known}) and not a model directory" if model_dir else f" (known: {known})"
+        raise ModelNotFoundError(f"model {ref!r} not found{where}")
+    return matches[0]
 
-
-def load_classifier(  # noqa: ANN201 - returns a Classifier
-    path: str | Path, *, segmenter: Any = None, quantize: bool = False, num_threads: int | None = None,
-    runtime: str = "torch",
-):
-    """Load any model directory; its ``kind`` picks the class.
-
-    ``quantize``, ``num_threads`` and ``runtime`` are inference options of transformer models;
-    other kinds ignore them.
-    """
-    metadata = read_metadata(path)
-    kind = metadata["kind"]
-    # Imported on demand: torch loads only when a transformer model is actually used.
-    if kind == "tfidf-linear":
-        from feedback_nlp.classifiers.baseline import TfidfClassifier
-
-        return TfidfClassifier.load(path, segmenter=segmenter)
-    if kind == "transformer":
-        from feedback_nlp.classifiers.transformer import TransformerClassifier
-
-        return TransformerClassifier.load(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads,
-                                          runtime=runtime)
-    raise ConfigError(f"{path}: unknown model kind {kind!r} (known: tfidf-linear, transformer)")

@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from feedback_nlp.classifiers.artifacts import (
+    BASELINE_KIND,
     model_taxonomy,
     read_metadata,
     write_metadata,
@@ -134,7 +135,7 @@ class TfidfClassifier:
     model uses the one it is given, or a default :class:`Segmenter`.
     """
 
-    kind = "tfidf-linear"
+    kind = BASELINE_KIND
 
     def __init__(
         self,

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from feedback_nlp.classifiers.artifacts import model_taxonomy, read_metadata, write_metadata
+from feedback_nlp.classifiers.artifacts import TRANSFORMER_KIND, model_taxonomy, read_metadata, write_metadata
 from feedback_nlp.classifiers.base import PRIMARY, base_metadata, decide
 from feedback_nlp.classifiers.decision import DEFAULT_THRESHOLD, tune_thresholds
 from feedback_nlp.errors import ConfigError
@@ -151,7 +151,7 @@ def _targets(y: pd.DataFrame, taxonomy: Taxonomy, heads: Sequence[str]) -> dict[
 class TransformerClassifier:
     """A fine-tuned encoder with multi-task heads; scikit-learn-style like the baseline."""
 
-    kind = "transformer"
+    kind = TRANSFORMER_KIND
 
     def __init__(
         self,
@@ -644,9 +644,9 @@ class TransformerClassifier:
         model.train_seconds_ = meta.get("train_seconds")
         model.metadata_ = meta
         if meta.get("blend"):
-            from feedback_nlp.classifiers.artifacts import load_classifier
+            from feedback_nlp.classifiers.baseline import TfidfClassifier  # the companion is a baseline
 
-            model.companion_ = load_classifier(path / COMPANION_DIR, segmenter=segmenter)
+            model.companion_ = TfidfClassifier.load(path / COMPANION_DIR, segmenter=segmenter)
             model.blend_ = {h: float(w) for h, w in meta["blend"]["weights"].items()}
             model.encoder_thresholds_ = {
                 h: np.asarray(v, dtype=float) for h, v in meta["blend"].get("encoder_thresholds", {}).items()

@@ -7,6 +7,7 @@ import json
 import typer
 from rich.table import Table as RichTable
 
+from feedback_nlp.classifiers.artifacts import default_model
 from feedback_nlp.cli.common import console, fail, open_store, open_store_if_any
 from feedback_nlp.config import get_settings
 from feedback_nlp.errors import FeedbackNLPError
@@ -27,7 +28,8 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON i
         if store is not None:
             store.close()
     infos = list_models(settings.model_dir)
-    default = active or _newest_baseline(infos)
+    fallback = default_model(infos)
+    default = active or (fallback.ref if fallback else None)
     if as_json:
         print(json.dumps([{"ref": i.ref, "kind": i.kind, "path": str(i.path), "created_at": i.created_at,
                            "taxonomy": i.taxonomy, "active": i.ref == default, "metrics": i.metrics}
@@ -43,12 +45,6 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON i
     console.print(table)
     if not active and infos:
         console.print("no active model recorded: the newest baseline is used (feedback-nlp models activate NAME)")
-
-
-def _newest_baseline(infos: list) -> str | None:
-    """The model classify uses when none is activated (see ``resolve_model``)."""
-    baselines = [i for i in infos if i.kind == "tfidf-linear"]
-    return (baselines or infos)[0].ref if infos else None
 
 
 def _fmt(value: float | None) -> str:

@@ -10,7 +10,13 @@ from rich.table import Table as RichTable
 from feedback_nlp.cli.common import console, fail, open_store_if_any
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import FeedbackNLPError
-from feedback_nlp.training.pipeline import DEFAULT_FINETUNE_MINUTES, DEFAULT_LAYERS, PipelineOptions
+from feedback_nlp.training.pipeline import (
+    DEFAULT_FINETUNE_MINUTES,
+    DEFAULT_LAYERS,
+    DEFAULT_RULE_ROWS,
+    DEFAULT_TRAINABLE_LAYERS,
+    PipelineOptions,
+)
 
 
 def train(
@@ -21,6 +27,11 @@ def train(
     n_layers: int = typer.Option(
         DEFAULT_LAYERS, help="Encoder layers kept for fine-tuning (fewer: faster to train and serve)."
     ),
+    trainable_layers: int = typer.Option(
+        DEFAULT_TRAINABLE_LAYERS, help="Top layers trained; the ones below run once per text and are cached "
+        "(at or above --n-layers: all train)."),
+    rule_rows: int = typer.Option(
+        DEFAULT_RULE_ROWS, help="Fine-tuning keeps every human-labelled row and samples this many rule-labelled ones."),
     base_model: Path | None = typer.Option(
         None, help="A local Hugging Face encoder (bert-base-chinese, MacBERT…) instead of the converted e5-small."
     ),
@@ -55,7 +66,8 @@ def train(
         model_dir=settings.model_dir, data_dir=settings.data_dir, public_dir=settings.public_data_dir,
         n_demo=n_demo, finetune_minutes=minutes, n_layers=n_layers, base_model=base_model,
         retrain_baseline=retrain_baseline, activate=activate, num_threads=threads, learning_rate=learning_rate,
-        head_learning_rate=head_learning_rate, label_files=label_files,
+        head_learning_rate=head_learning_rate, label_files=label_files, trainable_layers=trainable_layers,
+        rule_rows=rule_rows,
     )  # fmt: skip
     try:
         result = run_pipeline(options, say=lambda line: console.print(f"[bold]{line}[/]"))

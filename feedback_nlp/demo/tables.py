@@ -18,6 +18,11 @@ Everything is vectorised with numpy except the text of the feedback, which comes
 Frames use the canonical English column names of :mod:`feedback_nlp.schema` and the
 canonical enum values (``closed``, ``major``, ``phone``…); the writer turns them into
 the Chinese spellings of real exports.
+
+It is long because it is one thing: one causal simulation whose steps share the
+``_World`` and one random stream (their order is part of the output). Its parameters
+are the small tables next to the code that reads them; phrases and the product
+catalogue are data files (see :mod:`.catalog` and :mod:`.phrases`).
 """
 
 from __future__ import annotations

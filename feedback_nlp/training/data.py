@@ -193,7 +193,7 @@ def load_training_data(args: DataArguments, taxonomy: Taxonomy, *, seed: int = 0
         sets["test_real"] = test[test["dataset"] != "demo"].reset_index(drop=True)
     human_hash = "none"
     if args.human_labels:
-        from feedback_nlp.datasets.human import apply_human_labels, labels_hash, load_human_labels
+        from feedback_nlp.training.human_labels import apply_human_labels, labels_hash, load_human_labels
 
         files = human_label_files(args.label_files, args.extra_label_files, is_default=is_default,
                                   public_dir=public_dir)  # fmt: skip

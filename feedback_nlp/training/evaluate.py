@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.classifiers.artifacts import load_classifier, resolve_model
+from feedback_nlp.classifiers.artifacts import resolve_model
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.datasets.public import load_gold
 from feedback_nlp.labels import read_labelled, validate_labelled
 from feedback_nlp.training import DataArguments, evaluate_model, parse_args, setup_logging

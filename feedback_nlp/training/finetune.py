@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.classifiers.artifacts import list_models, load_classifier, resolve_model
+from feedback_nlp.classifiers.artifacts import BASELINE_KIND, list_models, resolve_model
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.classifiers.selection import compare_models
 from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
 from feedback_nlp.errors import ConfigError
@@ -148,7 +149,7 @@ def _companion(choice: str, model_dir: Path, taxonomy: Taxonomy) -> Any:
     if choice == "none":
         return None
     if choice == "auto":
-        found = next((m for m in list_models(model_dir) if m.kind == "tfidf-linear"
+        found = next((m for m in list_models(model_dir) if m.kind == BASELINE_KIND
                       and m.taxonomy == taxonomy.label), None)  # fmt: skip
         if found is None:
             logger.warning("no baseline with taxonomy %s in %s: the encoder is not blended", taxonomy.label, model_dir)
@@ -156,8 +157,11 @@ def _companion(choice: str, model_dir: Path, taxonomy: Taxonomy) -> Any:
         path = found.path
     else:
         path = resolve_model(choice, model_dir)
+    companion = load_classifier(path)
+    if companion.kind != BASELINE_KIND:
+        raise ConfigError(f"--blend-with {choice}: a {companion.kind} model; the blend's companion is a baseline")
     logger.info("blending with %s", path)
-    return load_classifier(path)
+    return companion
 
 
 def decide_activation(ref: str, model_dir: Path, mode: str) -> dict[str, Any]:
@@ -177,7 +181,7 @@ def decide_activation(ref: str, model_dir: Path, mode: str) -> dict[str, Any]:
         with Store(settings.database_path, timezone=settings.timezone) as store:
             incumbent_ref = active_model(store)
             incumbent = models.get(incumbent_ref or "") or next(
-                (m for m in models.values() if m.kind == "tfidf-linear" and m.taxonomy == models[ref].taxonomy), None
+                (m for m in models.values() if m.kind == BASELINE_KIND and m.taxonomy == models[ref].taxonomy), None
             )
             comparison = None
             if mode == "auto" and incumbent is not None and incumbent.ref != ref:

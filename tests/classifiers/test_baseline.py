@@ -20,16 +20,16 @@ from feedback_nlp.classifiers.artifacts import (
     METADATA_FILE,
     REQUIRED_KEYS,
     list_models,
-    load_classifier,
     next_version,
     read_metadata,
     resolve_model,
 )
 from feedback_nlp.classifiers.base import PREDICTION_COLUMNS, PRIMARY, Classifier
 from feedback_nlp.classifiers.baseline import LEGACY_WEIGHTS_FILE, WEIGHTS_FILE, TfidfClassifier
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.classifiers.registry import ACTIVE_MODEL_KEY, activate, active_model, resolve_active
 from feedback_nlp.datasets.corpus import demo_corpus
-from feedback_nlp.errors import ConfigError
+from feedback_nlp.errors import ConfigError, ModelNotFoundError, NoModelError
 from feedback_nlp.evaluation import EvaluationReport
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import Taxonomy
@@ -412,15 +412,15 @@ def test_resolve_model(model_dir: Path) -> None:
 
 @pytest.mark.parametrize("ref", ["other", "baseline@v9"])
 def test_resolve_unknown_model_lists_known(model_dir: Path, ref: str) -> None:
-    with pytest.raises(ConfigError, match="known: baseline@v1, baseline@v2") as info:
+    with pytest.raises(ModelNotFoundError, match="known: baseline@v1, baseline@v2") as info:
         resolve_model(ref, model_dir)
     assert repr(ref) in str(info.value)
 
 
 def test_resolve_in_an_empty_folder(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no model in"):
+    with pytest.raises(NoModelError, match="no model in"):
         resolve_model(None, tmp_path)
-    with pytest.raises(ConfigError, match=r"known: none"):
+    with pytest.raises(ModelNotFoundError, match=r"known: none"):
         resolve_model("baseline", tmp_path)
 
 
@@ -480,7 +480,7 @@ def test_without_a_store_the_newest_is_used(model_dir: Path) -> None:
 
 
 def test_activate_unknown_model_raises(model_dir: Path, store: Store) -> None:
-    with pytest.raises(ConfigError, match="known: baseline@v1, baseline@v2"):
+    with pytest.raises(ModelNotFoundError, match="known: baseline@v1, baseline@v2"):
         activate(store, "nope@v1", model_dir)
     assert active_model(store) is None
 
@@ -493,7 +493,7 @@ def test_activate_outside_the_model_folder_raises(model_copy: Path, model_dir: P
 
 def test_stale_active_model_raises(model_dir: Path, store: Store) -> None:
     store.set_state(ACTIVE_MODEL_KEY, "baseline@v7")
-    with pytest.raises(ConfigError, match="'baseline@v7' not found"):
+    with pytest.raises(ModelNotFoundError, match="'baseline@v7' not found"):
         resolve_active(None, model_dir, store)
 
 

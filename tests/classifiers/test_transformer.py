@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feedback_nlp.classifiers.artifacts import load_classifier, read_metadata
+from feedback_nlp.classifiers.artifacts import read_metadata
 from feedback_nlp.classifiers.base import Classifier
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
 from feedback_nlp.datasets.corpus import demo_corpus
 from feedback_nlp.errors import ConfigError
@@ -99,7 +100,7 @@ def test_onnx_serving_imports_neither_torch_nor_transformers(model: TransformerC
     model.save(tmp_path / "m")
     script = (
         "import sys\n"
-        "from feedback_nlp.classifiers.artifacts import load_classifier\n"
+        "from feedback_nlp.classifiers.loading import load_classifier\n"
         f"served = load_classifier({str(tmp_path / 'm')!r}, runtime='onnx', quantize=True)\n"
         "served.predict(['空调不制冷，外机噪音很大', '屏幕' * 80])\n"
         "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"

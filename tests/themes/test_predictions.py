@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from feedback_nlp.classifiers.artifacts import load_classifier
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.classify import Classification
 from feedback_nlp.errors import ConflictError, PredictionsWriteError
+from feedback_nlp.ingest import ingest_records
 from feedback_nlp.predictions import (
     PredictionsError,
     classify_store,
@@ -36,7 +37,14 @@ def predictions(store: Store) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
+def feedback_rows(store: Store, *ids: str) -> None:
+    """Feedback rows for ``ids``: predictions are stored for feedback rows only."""
+    rows = [{"feedback_id": fid, "text": "噪音大", "source": "review", "created_at": "2024-03-05"} for fid in ids]
+    assert ingest_records(store, "feedback", rows).inserted == len(ids)
+
+
 def test_store_predictions_upserts_and_reports_errors(store: Store) -> None:
+    feedback_rows(store, "a", "b")
     out = store_predictions(store, ["a", "b"], [RECORD, {"error": "text is empty", "model": "m@v1"}], "m", "v1")
     assert out.n_stored == 1 and out.errors == [("b", "text is empty")]
     rows = predictions(store)
@@ -48,6 +56,7 @@ def test_store_predictions_upserts_and_reports_errors(store: Store) -> None:
 
 
 def test_store_predictions_refuses_inconsistent_input(store: Store) -> None:
+    feedback_rows(store, "a", "b")
     with pytest.raises(PredictionsWriteError, match="records"):
         store_predictions(store, ["a", "b"], [RECORD], "m", "v1")
     with pytest.raises(PredictionsWriteError, match="other@v1"):
@@ -56,6 +65,16 @@ def test_store_predictions_refuses_inconsistent_input(store: Store) -> None:
         store_predictions(store, ["a"], [{k: v for k, v in RECORD.items() if k != "sentiment"}], "m", "v1")
     assert predictions(store) == []
     assert issubclass(PredictionsWriteError, ConflictError)  # the API answers 409
+
+
+def test_store_predictions_refuses_ids_that_are_no_feedback_rows(store: Store) -> None:
+    feedback_rows(store, "a")
+    with pytest.raises(PredictionsWriteError, match=r"1 of 2 feedback id\(s\).*'NOPE'.*nothing was stored"):
+        store_predictions(store, ["a", "NOPE"], [RECORD, RECORD], "m", "v1")
+    with pytest.raises(PredictionsWriteError, match="are no feedback row"):
+        store_predictions(store, ["\udc80"], [RECORD], "m", "v1")  # not even a possible key
+    assert predictions(store) == []
+    assert store.missing_keys("feedback", ["NOPE", "a", "NOPE", "B"]) == ["NOPE", "B"]
 
 
 @dataclass

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from feedback_nlp.classifiers.artifacts import load_classifier, read_metadata
+from feedback_nlp.classifiers.artifacts import read_metadata
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.datasets.corpus import demo_corpus
 from feedback_nlp.labels import write_labelled
 from feedback_nlp.training import RESULTS_FILE, load_script

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 from feedback_nlp import training
-from feedback_nlp.classifiers.artifacts import load_classifier, read_metadata
+from feedback_nlp.classifiers.artifacts import read_metadata
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.datasets.corpus import demo_corpus, split_of
-from feedback_nlp.datasets.human import apply_human_labels, load_human_labels
 from feedback_nlp.labels import write_labelled
 from feedback_nlp.taxonomy import Taxonomy
+from feedback_nlp.training.human_labels import apply_human_labels, load_human_labels
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = ["--max-char-features", "5000", "--max-word-features", "5000", "--public-dir", "/nonexistent"]

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from feedback_nlp import training
-from feedback_nlp.classifiers.artifacts import METADATA_FILE, load_classifier
+from feedback_nlp.classifiers.artifacts import METADATA_FILE
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.datasets import public
 from feedback_nlp.datasets.corpus import demo_corpus
 from feedback_nlp.errors import ConfigError

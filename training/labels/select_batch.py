@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.classifiers.artifacts import load_classifier
+from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.datasets import public
 from feedback_nlp.labelling import suggest, text_key
 
