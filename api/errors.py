@@ -2,7 +2,9 @@
 
 Every error response is ``{"type": ..., "message": ..., "details": ...}``
 (:class:`api.schemas.common.ErrorResponse`). Stack traces never leave the process: an
-unexpected exception is logged here and answered with a plain ``internal_error``.
+unexpected exception is logged here and answered with a plain ``internal_error``, as a
+normal response (:class:`UnexpectedErrorMiddleware`), so the connection stays open for
+the client's next request.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedback_nlp.errors import FeedbackNLPError
 
@@ -80,8 +83,46 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+_INTERNAL_ERROR = "internal server error; the incident was logged"
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an exception no handler took with the plain 500, and does not re-raise it.
+
+    Starlette's own last-resort handler (``ServerErrorMiddleware``) sends the response
+    and then re-raises, and uvicorn closes a connection whose application raised: the
+    client's next request on that keep-alive connection would fail. Installed innermost
+    among the middlewares, so the metrics see the 500. When the response had already
+    started, the exception goes on (the response is cut; closing is then right).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            if started:
+                raise
+            # Logged with its traceback here; the client learns only that it failed.
+            logger.exception("unhandled error on %s %s", scope.get("method", ""), scope.get("path", ""))
+            await error_response(500, "internal_error", _INTERNAL_ERROR)(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that give every error the one shape."""
+    """Register the handlers that give every error the one shape (call before adding other middleware)."""
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -107,6 +148,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Logged with its traceback here; the client learns only that it failed.
+        # Only for errors outside UnexpectedErrorMiddleware (in an outer middleware, or
+        # after a response started); Starlette re-raises them after this answer.
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "internal server error; the incident was logged")
+        return error_response(500, "internal_error", _INTERNAL_ERROR)
+
+    app.add_middleware(UnexpectedErrorMiddleware)

@@ -15,12 +15,14 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query
 
 from api.runtime import MODEL_REF_PATTERN
-from feedback_nlp.query import DIMENSIONS, PERIODS
+from feedback_nlp.query import DIMENSIONS, MAX_DATE, MIN_DATE, PERIODS
 from feedback_nlp.query import Query as DataQuery
 
 Dimension = Literal[DIMENSIONS]  # type: ignore[valid-type]
 Period = Literal[PERIODS]  # type: ignore[valid-type]
 
+#: The dates a query may name (the library refuses others: 422 invalid_query).
+_RANGE = f"YYYY-MM-DD from {MIN_DATE} to {MAX_DATE}"
 _Values = Annotated[list[str] | None, Query(description="Accepted values (repeat or comma-separate).")]
 
 
@@ -33,8 +35,8 @@ class QueryParams:
 
 
 async def query_params(
-    from_: Annotated[date | None, Query(alias="from", description="First local date (YYYY-MM-DD), inclusive.")] = None,
-    to: Annotated[date | None, Query(description="Last local date (YYYY-MM-DD), inclusive.")] = None,
+    from_: Annotated[date | None, Query(alias="from", description=f"First local date, inclusive; {_RANGE}.")] = None,
+    to: Annotated[date | None, Query(description=f"Last local date, inclusive; {_RANGE}.")] = None,
     product_line: _Values = None,
     product_model: _Values = None,
     channel: _Values = None,

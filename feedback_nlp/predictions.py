@@ -97,6 +97,7 @@ STORED_KEYWORDS = 10
 MAX_LISTED_ERRORS = 100
 
 _LABEL_KEYS = ("fault_types", "primary_fault", "sentiment", "aspects")
+_LISTED_IDS = 5  # unknown ids named in an error message
 
 
 @dataclass
@@ -152,11 +153,19 @@ def store_predictions(store: Store, feedback_ids: Sequence[str], records: Sequen
     rows (same key), so the call is idempotent.
 
     Raises:
-        PredictionsWriteError: the lists differ in length, a record names another model,
-            or a record lacks a label (a conflict: HTTP 409).
+        PredictionsWriteError: the lists differ in length, an id is no row of the
+            feedback table, a record names another model, or a record lacks a label (a
+            conflict: HTTP 409). Nothing of the batch is stored then.
     """
     if len(feedback_ids) != len(records):
         raise PredictionsWriteError(f"{len(feedback_ids)} feedback ids but {len(records)} records")
+    unknown = store.missing_keys("feedback", [str(fid) for fid in feedback_ids])
+    if unknown:
+        listed = ", ".join(repr(fid) for fid in unknown[:_LISTED_IDS]) + (" …" if len(unknown) > _LISTED_IDS else "")
+        raise PredictionsWriteError(
+            f"{len(unknown)} of {len(feedback_ids)} feedback id(s) are no feedback row in the store ({listed}); "
+            "ingest those rows first (POST /v1/ingest/feedback or `feedback-nlp ingest feedback`); nothing was stored"
+        )
     ref = f"{model_name}@{model_version}"
     out = StoredBatch()
     rows: dict[str, list[Any]] = {k: [] for k in ("feedback_id", *_LABEL_KEYS, "scores")}

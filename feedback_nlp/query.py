@@ -7,11 +7,14 @@ the same rows everywhere. It renders itself to parameterised SQL for the store
 Window semantics: ``start`` and ``end`` are *local* calendar dates (the settings'
 time zone), both inclusive, so ``--from 2026-10-01 --to 2026-10-31`` is all of
 October in Shanghai time. Internally the window is half-open:
-``[start 00:00, end + 1 day 00:00)`` in that zone.
+``[start 00:00, end + 1 day 00:00)`` in that zone. A query names dates from
+:data:`MIN_DATE` to :data:`MAX_DATE` (1970-01-01 to 2100-12-31; others are a
+:class:`QueryError`), so no window nor any window derived from it overflows.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,17 +28,27 @@ DIMENSIONS: tuple[str, ...] = (
     "product_line", "product_model", "channel", "region", "team", "engineer_id", "source",
 )
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")
+#: The dates a query may name (``from``/``to``); windows derived from them (the window
+#: before, baselines) may reach earlier, but never near the ends of ``date``.
+MIN_DATE = date(1970, 1, 1)
+MAX_DATE = date(2100, 12, 31)
 
 
 def _as_date(value: date | datetime | str | None, name: str) -> date | None:
-    if value is None or isinstance(value, date) and not isinstance(value, datetime):
-        return value
+    if value is None:
+        return None
     if isinstance(value, datetime):
-        return value.date()
-    try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise QueryError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            raise QueryError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise QueryError(f"{name}: {day.isoformat()} is outside the supported dates {MIN_DATE} to {MAX_DATE}")
+    return day
 
 
 @dataclass(frozen=True)
@@ -107,10 +120,7 @@ class Query:
     # -- the window ----------------------------------------------------------------------
     def bounds(self, timezone: str) -> tuple[datetime | None, datetime | None]:
         """The half-open window ``[lo, hi)`` as aware datetimes in ``timezone``."""
-        tz = ZoneInfo(timezone)
-        lo = datetime.combine(self.start, time(), tz) if self.start else None
-        hi = datetime.combine(self.end + timedelta(days=1), time(), tz) if self.end else None
-        return lo, hi
+        return day_bounds(self.start, self.end, timezone)
 
     def days(self) -> int | None:
         """Length of the window in days (None when open-ended)."""
@@ -123,7 +133,11 @@ class Query:
         n = self.days()
         if n is None or self.start is None:
             raise QueryError("a previous period needs both from and to")
-        return self.replace(start=self.start - timedelta(days=n), end=self.start - timedelta(days=1))
+        # Derived, not asked for: it may start before MIN_DATE (a copy, not validated again).
+        before = copy.copy(self)
+        object.__setattr__(before, "start", self.start - timedelta(days=n))
+        object.__setattr__(before, "end", self.start - timedelta(days=1))
+        return before
 
     # -- SQL -------------------------------------------------------------------------
     def where_sql(self, time_column: str | None, columns: Mapping[str, str], timezone: str,
@@ -162,6 +176,18 @@ class Query:
         if period not in PERIODS:
             raise QueryError(f"period {period!r}: expected one of {', '.join(PERIODS)}")
         return f"CAST(date_trunc('{period}', {local_timestamp_sql(time_column, timezone)}) AS DATE)"
+
+
+def day_bounds(start: date | None, end: date | None, timezone: str) -> tuple[datetime | None, datetime | None]:
+    """``[start 00:00, end + 1 day 00:00)`` as aware datetimes in ``timezone`` (either may be None).
+
+    For windows derived from a query (baselines before ``from``), which need not lie in
+    ``MIN_DATE``–``MAX_DATE``.
+    """
+    tz = ZoneInfo(timezone)
+    lo = datetime.combine(start, time(), tz) if start else None
+    hi = datetime.combine(end + timedelta(days=1), time(), tz) if end else None
+    return lo, hi
 
 
 @lru_cache(maxsize=32)

@@ -280,6 +280,25 @@ class Store:
         key = TABLES[table].key if table in TABLES else "1"
         return self.cursor().execute(f"SELECT {cols} FROM {table} ORDER BY {key}").df()
 
+    def missing_keys(self, table: str, keys: Sequence[str]) -> list[str]:
+        """Those of ``keys`` that are no row of ``table`` (by its key column), in the order given."""
+        if table not in TABLES:
+            raise StoreError(f"unknown table {table!r}")
+        wanted = list(dict.fromkeys(str(k) for k in keys))
+        storable = [k for k in wanted if _encodable(k)]  # a lone surrogate is no key of any row
+        if not storable:
+            return wanted
+        key = TABLES[table].key
+        con = self.cursor()
+        try:
+            con.register("_wanted_keys", pa.table({"k": pa.array(storable, pa.string())}))
+            rows = con.execute(f"SELECT w.k FROM _wanted_keys w ANTI JOIN {table} t ON t.{key} = w.k").fetchall()
+            con.unregister("_wanted_keys")
+        finally:
+            con.close()
+        missing = {r[0] for r in rows}
+        return [k for k in wanted if k in missing or not _encodable(k)]
+
     def table_columns(self, table: str) -> list[str]:
         rows = self.connection().execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
@@ -607,6 +626,14 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: Table, staging: str, columns:
     conflict = f"DO UPDATE SET {update}" if update else "DO NOTHING"
     con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {staging} ON CONFLICT ({key}) {conflict}")
     return LoadCounts(int(inserted), int(updated), int(unchanged))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _now() -> datetime:

@@ -81,6 +81,10 @@ async def ingest(table: TableName, request: Request, services: ServicesDep, prin
             rows = json.loads(await request.body())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise _bad(["body"], f"malformed JSON: {exc}") from None
+        except RecursionError:
+            raise _bad(["body"], "malformed JSON: nested too deeply") from None
+        except ValueError:  # an integer of more than 4,300 digits
+            raise _bad(["body"], "malformed JSON: a number has too many digits") from None
         if not isinstance(rows, list):
             raise _bad(["body"], "expected a JSON array of row objects")
         report = await run_in_threadpool(_ingest_rows, services, table, rows)
@@ -97,6 +101,10 @@ def _mapping(text: str | None) -> dict[str, str] | None:
         mapping = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _bad(["body", "mapping"], f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise _bad(["body", "mapping"], "malformed JSON: nested too deeply") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise _bad(["body", "mapping"], "malformed JSON: a number has too many digits") from None
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise _bad(["body", "mapping"], 'expected a JSON object {"source header": "column"}')
     return mapping
@@ -105,27 +113,41 @@ def _mapping(text: str | None) -> dict[str, str] | None:
 def _ingest_upload(services: Services, table: str, upload: UploadFile, mapping: dict[str, str] | None,
                    sheet: str | None, encoding: str | None) -> IngestReport:
     settings = services.settings
-    name = PurePath(upload.filename or "upload").name  # never a client-chosen directory
+    # never a client-chosen directory (nor a Windows one: C:\Users\me\x.csv)
+    name = PurePath(upload.filename or "upload").name.rsplit("\\", 1)[-1] or "upload"
     suffix = PurePath(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ApiError(415, "unsupported_media_type",
                        f"{name}: unsupported file type {suffix!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
     spool = settings.data_dir / "uploads"
     spool.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=spool, suffix=suffix, delete=False) as tmp:
-        upload.file.seek(0)
-        shutil.copyfileobj(upload.file, tmp, 1 << 20)
-        path = Path(tmp.name)
+    # Spooled under the uploaded name (in a folder of its own), so that messages about the
+    # file name the caller's file, not a temporary one.
+    folder = Path(tempfile.mkdtemp(dir=spool))
     try:
+        path = folder / _spool_name(name, suffix)
+        with path.open("wb") as tmp:
+            upload.file.seek(0)
+            shutil.copyfileobj(upload.file, tmp, 1 << 20)
         with services.ingest_lock:
             report = ingest_file(services.store, table, path, mapping=mapping, encoding=encoding, sheet=sheet,
                                  max_text_length=settings.ingest.max_text_length,
-                                 chunk_rows=settings.ingest.chunk_rows, timezone=settings.timezone)
+                                 chunk_rows=settings.ingest.chunk_rows, timezone=settings.timezone, source=name)
     finally:
-        path.unlink(missing_ok=True)
-    report.source = name
+        shutil.rmtree(folder, ignore_errors=True)
     report.write(settings.data_dir / "reports")
     return report
+
+
+def _spool_name(name: str, suffix: str) -> str:
+    """``name`` when the file system can take it as is, else ``upload<suffix>``."""
+    try:
+        fits = len(name.encode("utf-8")) <= 200
+    except UnicodeEncodeError:
+        fits = False
+    if not fits or name in (".", "..") or any(ord(c) < 32 or c in "/\\" for c in name):
+        return f"upload{suffix}"
+    return name
 
 
 def _ingest_rows(services: Services, table: str, rows: list[Any]) -> IngestReport:

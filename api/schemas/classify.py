@@ -7,15 +7,19 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.runtime import MODEL_REF_PATTERN
+from feedback_nlp.text import content_problem
 
 
 def _not_blank(text: str) -> str:
     if not text.strip():
         raise ValueError("text is empty or only whitespace")
+    problem = content_problem(text)  # no letter or digit (zero-width, NUL, emoji only, ...), lone surrogates
+    if problem is not None:
+        raise ValueError(problem)
     return text
 
 
-Text = Annotated[str, Field(min_length=1), AfterValidator(_not_blank)]
+Text = Annotated[str, Field(min_length=1), AfterValidator(_not_blank)]  # pydantic refuses lone surrogates
 FeedbackId = Annotated[str, Field(min_length=1, max_length=200)]
 
 # Example texts are written with personal data already masked, as the API logs them.

@@ -41,6 +41,9 @@ _DATETIME = (
     r"(?::?\s*(?P<s>\d{1,2})(?:\.\d{1,9})?\s*秒?)?)?"
     r"\s*(?P<ap2>AM|PM|am|pm)?\s*(?P<tz>Z|[+-]\d\d:?\d\d)?$"
 )
+# What the store's columns hold (INTEGER, DECIMAL(18,2)): larger values are rejected, not overflowed.
+INT_LIMIT = 2**31 - 1
+DECIMAL_LIMIT = 1e15
 _PM_WORDS = pa.array(["下午", "晚上", "PM", "pm", "中午"])
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
 
@@ -90,10 +93,12 @@ def coerce_int(s: pd.Series, lo: float | None, hi: float | None) -> Coerced:
     num = _to_float(cleaned)
     not_number = (s.notna() & num.isna()).to_numpy()
     not_integral = (num.notna() & (num % 1 != 0)).fillna(False).to_numpy(dtype=bool)
+    too_large = _out_of_range(num, -INT_LIMIT, INT_LIMIT).to_numpy()
     out_of_range = _out_of_range(num, lo, hi).to_numpy()
-    bad = pd.Series(not_number | not_integral | out_of_range, index=s.index)
+    bad = pd.Series(not_number | not_integral | too_large | out_of_range, index=s.index)
     values = num.mask(bad).round().astype("Int64")
-    return Coerced(values, bad, _reasons(bad, [(not_number | not_integral, "not a whole number")],
+    return Coerced(values, bad, _reasons(bad, [(too_large, f"out of range: beyond ±{INT_LIMIT:,}"),
+                                               (not_number | not_integral, "not a whole number")],
                                          _range_reason(lo, hi)))
 
 
@@ -101,12 +106,15 @@ def coerce_decimal(s: pd.Series, lo: float | None, hi: float | None) -> Coerced:
     cleaned = s.str.replace(r"[¥￥,，\s]|元|RMB|CNY|rmb", "", regex=True)
     wan = cleaned.str.endswith("万").fillna(False).to_numpy(dtype=bool)
     num = _to_float(cleaned.str.replace(r"万$", "", regex=True))
-    num = num.where(~wan, num * 10_000)
+    with np.errstate(over="ignore"):  # 1e308万 is inf, rejected below
+        num = num.where(~wan, num * 10_000)
     not_number = (s.notna() & num.isna()).to_numpy()
+    too_large = _out_of_range(num, -DECIMAL_LIMIT, DECIMAL_LIMIT).to_numpy()
     out_of_range = _out_of_range(num, lo, hi).to_numpy()
-    bad = pd.Series(not_number | out_of_range, index=s.index)
+    bad = pd.Series(not_number | too_large | out_of_range, index=s.index)
     values = num.mask(bad).round(2).astype("Float64")
-    return Coerced(values, bad, _reasons(bad, [(not_number, "not an amount (e.g. 1234.50, ¥1,234.50, 1.2万)")],
+    return Coerced(values, bad, _reasons(bad, [(not_number, "not an amount (e.g. 1234.50, ¥1,234.50, 1.2万)"),
+                                               (too_large, f"out of range: beyond ±{DECIMAL_LIMIT:,.0f}")],
                                          _range_reason(lo, hi)))
 
 

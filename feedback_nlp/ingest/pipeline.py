@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from feedback_nlp.errors import InputFileError
 from feedback_nlp.ingest.readers import ProgressCallback, RawChunk, SourceInfo, frame_chunks, read_chunks
 from feedback_nlp.ingest.report import IngestReport
 from feedback_nlp.ingest.validate import REJECTION_COLUMNS, ChunkValidator, load_mapping_file
@@ -42,12 +43,15 @@ def ingest_file(
     chunk_rows: int = 100_000,
     timezone: str = "Asia/Shanghai",
     on_progress: ProgressCallback | None = None,
+    source: str | None = None,
 ) -> IngestReport:
     """Validate ``path`` and upsert its valid rows into ``table``; report everything.
 
     Raises :class:`~feedback_nlp.errors.InputFileError` when the file as a whole
-    cannot be read (missing, empty, unknown encoding, missing required column); the
-    store is then unchanged. Row-level problems never raise: they are in the report.
+    cannot be read (missing, empty, unknown or unusable encoding, missing required
+    column, also in a CSV with a header and no rows); the store is then unchanged.
+    Row-level problems never raise: they are in the report. ``source`` names the file
+    in the report and the run log (default: ``path``).
     """
     spec = get_table(table)
     path = Path(path)
@@ -56,7 +60,11 @@ def ingest_file(
     info, chunks = read_chunks(path, chunk_rows=chunk_rows, encoding=encoding, sheet=sheet,
                                accepts_headers=validator.header_problem, on_progress=on_progress)
     validator.encoding = info.encoding
-    return _run(store, spec, str(path), info, chunks, validator, sha256=_sha256(path),
+    if info.header is not None:  # refused before any row is read, rows or not
+        problem = validator.file_header_problem(info.header, forced_encoding=encoding)
+        if problem is not None:
+            raise InputFileError(f"{path.name}: {problem}")
+    return _run(store, spec, source or str(path), info, chunks, validator, sha256=_sha256(path),
                 per_row_headers=info.format == "jsonl")
 
 

@@ -7,8 +7,12 @@ a sheet the header is row 1 and the first record row 2; in JSON lines the line n
 
 Encodings: a byte-order mark wins (UTF-8, UTF-16); otherwise the first megabyte is
 tried as UTF-8, then as GB18030 (a superset of GBK and GB2312, which Chinese exports
-often use). Anything else needs ``encoding=``. Bytes that do not decode are replaced,
-and the rows holding them are rejected one by one rather than failing the file.
+often use). Anything else needs ``encoding=``, which must name a character set
+(:func:`check_encoding`: not a bytes-to-bytes codec such as base64, and ``utf-16`` or
+``utf-32`` only for a file that starts with a byte-order mark). Bytes that do not
+decode are replaced, and the rows holding them are rejected one by one rather than
+failing the file. Posted rows and JSON lines holding a lone surrogate (``"\\udc80"``,
+not Unicode) or nested too deeply are rejected row by row too.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,7 +42,16 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + JSONL_SUFFIXES
 
 _SAMPLE_BYTES = 1 << 20
+#: Text codecs of Python that are no character set a file is written in (checked by name).
+_NOT_FILE_ENCODINGS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+#: Codecs that read the byte order from a byte-order mark and fail without one.
+_NEEDS_BOM: dict[str, tuple[bytes, ...]] = {
+    "utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+    "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE),
+}
 _DELIMITERS = (",", "\t", ";", "|")
+#: A JSON escape of a surrogate code point (U+D800–U+DFFF): only such a line can hold a lone one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # csv's default field limit (128 KiB) would abort the file on one huge cell; we want to
 # read it and reject that row with a reason instead.
 csv.field_size_limit(64 << 20)
@@ -68,6 +82,7 @@ class SourceInfo:
     delimiter: str | None = None
     sheets_read: list[str] = field(default_factory=list)
     sheets_skipped: dict[str, str] = field(default_factory=dict)
+    header: list[str] | None = None  # a CSV's header row, as read
 
 
 def detect_encoding(path: Path) -> str:
@@ -97,6 +112,33 @@ def detect_encoding(path: Path) -> str:
     )
 
 
+def check_encoding(path: Path, encoding: str) -> None:
+    """Refuse an ``encoding`` a text file cannot be read with (InputFileError naming it).
+
+    Unknown names, codecs that are not character sets (base64, bz2, zlib, hex, uu,
+    quopri, rot13; idna, punycode, unicode_escape) and ``utf-16``/``utf-32`` for a
+    file without a byte-order mark (name the byte order instead: ``utf-16-le``).
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, ValueError, TypeError):
+        raise InputFileError(f"{path.name}: unknown encoding {encoding!r}") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FILE_ENCODINGS:
+        raise InputFileError(
+            f"{path.name}: encoding {encoding!r} is not a character set of text files; "
+            "use one such as utf-8, gb18030, big5, utf-16-le or utf-16-be"
+        )
+    boms = _NEEDS_BOM.get(info.name)
+    if boms is not None:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+        if not head.startswith(boms):
+            raise InputFileError(
+                f"{path.name}: encoding {encoding!r} needs a byte-order mark at the start of the file, and this "
+                f"file has none; name the byte order instead ({info.name}-le or {info.name}-be)"
+            )
+
+
 def read_chunks(
     path: Path,
     *,
@@ -123,6 +165,8 @@ def read_chunks(
         return _excel_chunks(path, chunk_rows, sheet, accepts_headers, on_progress)
     if suffix == ".xls":
         raise InputFileError(f"{path.name}: legacy .xls is not supported; save it as .xlsx or CSV")
+    if encoding is not None and suffix not in EXCEL_SUFFIXES:
+        check_encoding(path, encoding)
     if suffix in JSONL_SUFFIXES:
         enc = encoding or detect_encoding(path)
         return SourceInfo("jsonl", enc), _jsonl_chunks(path, enc, chunk_rows, on_progress)
@@ -140,13 +184,45 @@ def frame_chunks(records: list[dict[str, Any]], chunk_rows: int) -> tuple[Source
     def gen() -> Iterator[RawChunk]:
         for start in range(0, len(records), chunk_rows):
             part = records[start : start + chunk_rows]
-            problems = [(start + i + 1, "row is not a JSON object") for i, r in enumerate(part)
-                        if not isinstance(r, dict)]
-            good = [(start + i + 1, r) for i, r in enumerate(part) if isinstance(r, dict)]
-            frame = pd.DataFrame([{k: _cell_text(v) for k, v in r.items()} for _, r in good], dtype=object)
+            problems: list[tuple[int, str]] = []
+            good: list[tuple[int, dict[Any, str]]] = []
+            for i, r in enumerate(part):
+                if not isinstance(r, dict):
+                    problems.append((start + i + 1, "row is not a JSON object"))
+                    continue
+                cells, problem = _record_cells(r)
+                if problem is not None:
+                    problems.append((start + i + 1, problem))
+                else:
+                    good.append((start + i + 1, cells))
+            frame = pd.DataFrame([cells for _, cells in good], dtype=object)
             yield RawChunk(frame, [n for n, _ in good], None, problems)
 
     return SourceInfo("records"), gen()
+
+
+def _record_cells(record: dict[Any, Any], *, check_unicode: bool = True) -> tuple[dict[Any, str], str | None]:
+    """A JSON object's cells as text, or why the row cannot be read (as a row rejection).
+
+    ``check_unicode``: look for lone surrogates (JSON may escape them, ``"\\udc80"``;
+    they are not text, and nothing downstream can encode them).
+    """
+    try:
+        cells = {k: _cell_text(v) for k, v in record.items()}
+    except RecursionError:
+        return {}, "a value is nested too deeply"
+    if check_unicode:
+        try:  # one encode per row; the culprit is searched only when there is one
+            "".join([*map(str, cells), *cells.values()]).encode("utf-8")
+        except UnicodeEncodeError:
+            for key, text in cells.items():
+                for part in (str(key), text):
+                    try:
+                        part.encode("utf-8")
+                    except UnicodeEncodeError as exc:
+                        bad = part[exc.start : exc.start + 1]
+                        return {}, f"{str(key)[:40]!r} holds {bad!r}, a lone surrogate, which is not Unicode text"
+    return cells, None
 
 
 # -- CSV ------------------------------------------------------------------------------------
@@ -188,7 +264,7 @@ def _csv_chunks(
             f"{path.name}: the header row does not decode as {encoding}; the file is in another encoding. "
             "Pass the right one with --encoding (e.g. gb18030, utf-8, big5)"
         )
-    info = SourceInfo("csv", encoding, delimiter)
+    info = SourceInfo("csv", encoding, delimiter, header=header)
     fast = header_line == 1 and len(set(header)) == len(header) and all(header)
     if fast:
         return info, _arrow_csv_chunks(path, encoding, delimiter, header, chunk_rows, on_progress)
@@ -330,9 +406,9 @@ def _field_count_reason(found: int, expected: int) -> str:
 
 def _ends_without_newline(path: Path) -> bool:
     with path.open("rb") as fh:
-        fh.seek(-min(2, path.stat().st_size), io.SEEK_END)
-        # UTF-16LE puts a zero byte after the line end.
-        return not fh.read(2).endswith((b"\n", b"\r", b"\n\x00", b"\r\x00"))
+        fh.seek(-min(4, path.stat().st_size), io.SEEK_END)
+        # UTF-16LE puts a zero byte after the line end, UTF-32LE three.
+        return not fh.read(4).endswith((b"\n", b"\r", b"\n\x00", b"\r\x00", b"\n\x00\x00\x00", b"\r\x00\x00\x00"))
 
 
 # -- JSON lines -----------------------------------------------------------------------------
@@ -355,10 +431,21 @@ def _jsonl_chunks(path: Path, encoding: str, chunk_rows: int,
             except json.JSONDecodeError as exc:
                 problems.append((line_no, f"not valid JSON ({exc.msg} at column {exc.colno}); truncated line?"))
                 continue
+            except RecursionError:
+                problems.append((line_no, "not valid JSON: nested too deeply"))
+                continue
+            except ValueError:  # an integer of more than 4,300 digits
+                problems.append((line_no, "not valid JSON: a number has too many digits"))
+                continue
             if not isinstance(obj, dict):
                 problems.append((line_no, f"expected a JSON object, found {type(obj).__name__}"))
                 continue
-            records.append({str(k): _cell_text(v) for k, v in obj.items()})
+            cells, problem = _record_cells({str(k): v for k, v in obj.items()},
+                                           check_unicode=_SURROGATE_ESCAPE.search(line) is not None)
+            if problem is not None:
+                problems.append((line_no, problem))
+                continue
+            records.append(cells)
             rows.append(line_no)
             if len(records) >= chunk_rows:
                 yield RawChunk(pd.DataFrame(records, dtype=object), rows, None, problems)

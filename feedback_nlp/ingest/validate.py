@@ -31,6 +31,7 @@ IGNORE = "__ignore__"
 Reject = Callable[[pd.Series, str | None, pd.Series | None, str | pd.Series], None]
 """Records the rows of a mask as rejected: (mask, column, values, reason)."""
 _VALUE_PREVIEW = 80
+_HEADERS_LISTED = 40  # in a message about missing columns
 _DEFAULTS: dict[str, dict[str, object]] = {"orders": {"quantity": 1}}
 
 
@@ -118,8 +119,11 @@ def map_headers(table: Table, headers: Sequence[str], user_mapping: Mapping[str,
 
 def missing_columns_message(table: Table, mapping: HeaderMapping, headers: Sequence[str]) -> str:
     wanted = ", ".join(f"{c} ({table.column(c).label})" for c in mapping.missing_required)
+    found = [_preview(h, 40) for h in headers[:_HEADERS_LISTED]]
+    if len(headers) > _HEADERS_LISTED:
+        found.append(f"… ({len(headers) - _HEADERS_LISTED} more)")
     return (
-        f"missing required column(s) for {table.name}: {wanted}. Found headers: {', '.join(map(str, headers))}. "
+        f"missing required column(s) for {table.name}: {wanted}. Found headers: {', '.join(found)}. "
         "Rename them or map them with --mapping FILE"
     )
 
@@ -171,6 +175,21 @@ class ChunkValidator:
         """Why a header row cannot hold this table (None when it can)."""
         mapping = map_headers(self.table, headers, self.user_mapping)
         return missing_columns_message(self.table, mapping, headers) if mapping.missing_required else None
+
+    def file_header_problem(self, headers: list[str], *, forced_encoding: str | None = None) -> str | None:
+        """Why a file with this header row cannot hold this table (None when it can).
+
+        When no header is a column at all, the message says that the encoding (if it
+        was forced) or the table may be wrong: a wrong encoding garbles the header.
+        """
+        mapping = map_headers(self.table, headers, self.user_mapping)
+        if not mapping.missing_required:
+            return None
+        message = missing_columns_message(self.table, mapping, headers)
+        if not mapping.columns:
+            hint = f"the encoding {forced_encoding!r} is wrong for this file or " if forced_encoding else ""
+            message += f". No header is a column of {self.table.name}: {hint}the file is for another table"
+        return message
 
     def validate(self, chunk: RawChunk, *, per_row_headers: bool = False) -> ValidChunk:
         """Coerce and check one chunk.
@@ -289,8 +308,8 @@ def _problem(row: int, sheet: str | None, column: str | None, value: str | None,
     return {"row": row, "sheet": sheet, "column": column, "value": value, "reason": reason}
 
 
-def _preview(value: object) -> str:
+def _preview(value: object, limit: int = _VALUE_PREVIEW) -> str:
     text = str(value)
-    if len(text) <= _VALUE_PREVIEW:
+    if len(text) <= limit:
         return text
-    return f"{text[:_VALUE_PREVIEW]}… ({len(text):,} chars)"
+    return f"{text[:limit]}… ({len(text):,} chars)"

@@ -64,6 +64,8 @@ def compute(ctx: Context, ids: list[str]) -> list[KpiResult]:
     ctx.window["backlog_at"] = until.isoformat()
     hours = ctx.targets.get("resolution_time")
     ends = _ends(ctx, until)
+    if not ends:  # periods from a start after the newest ticket: none
+        return ctx.null(ids, "the window starts after the newest ticket")
     values_sql = ", ".join("(?::DATE, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ)" for _ in ends)
     params: list[Any] = []
     for label, end in ends:

@@ -15,7 +15,39 @@ import opencc
 
 from feedback_nlp.errors import ConfigError
 
-__all__ = ["mask_personal_data", "normalise"]
+__all__ = ["NO_CONTENT", "content_problem", "has_content", "mask_personal_data", "normalise"]
+
+#: A letter or a digit of any script (what ``str.isalnum`` accepts).
+_CONTENT = re.compile(r"[^\W_]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NO_CONTENT = "text has no letters or digits (only whitespace, punctuation, symbols, emoji or invisible characters)"
+
+
+def has_content(text: str) -> bool:
+    """Whether ``text`` holds something to classify: at least one letter or digit, of any script.
+
+    Whitespace, punctuation, symbols and emoji, zero-width characters, the BOM and
+    control characters (NUL) are no content: ``"\\u200b"``, ``"？？？"`` and ``"👍👍"`` have
+    none, ``"E21"`` and ``"好"`` do. The one rule for the classify API and the CLI.
+    """
+    found = _CONTENT.search(text)
+    if found is None:
+        return False
+    if _TABLE.get(ord(found.group()), found.group()):  # the first one survives normalise(): the usual case
+        return True
+    return _CONTENT.search(text.translate(_TABLE)) is not None  # e.g. only dingbat digits (❶), which it drops
+
+
+def content_problem(text: str) -> str | None:
+    """Why ``text`` cannot be classified although it is a string (None when it can).
+
+    A lone surrogate (``"\\udc80"``, possible in JSON) is not Unicode text; a text
+    without :func:`has_content` has nothing to classify.
+    """
+    bad = _SURROGATE.search(text)
+    if bad is not None:
+        return f"text holds a lone surrogate (U+{ord(bad.group()):04X}), which is not Unicode text"
+    return None if has_content(text) else NO_CONTENT
 
 
 def _build_table() -> dict[int, str | None]:

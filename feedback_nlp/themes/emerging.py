@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.query import Query, QueryError
+from feedback_nlp.query import Query, QueryError, day_bounds
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.themes._scope import TIME_COLUMN, Scope, scope_for
@@ -158,7 +158,7 @@ def _tz_literal(timezone: str) -> str:
 def _counts(store: Store, scope: Scope, win: _Windows) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Mentions per window (0 = current, 1..K = baseline): fault series, keyword series, totals."""
     tz = store.timezone
-    lo = Query(start=win.first, end=win.end).bounds(tz)
+    lo = day_bounds(win.first, win.end, tz)  # the baselines may start before MIN_DATE
     where, params = scope.where_sql(*lo)
     window_sql = (f"date_diff('day', CAST(timezone({_tz_literal(tz)}, {TIME_COLUMN}) AS DATE), ?::DATE) "
                   f"// {win.days}")
