@@ -48,11 +48,14 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store(settings.database_path, timezone=settings.timezone, memory_limit=settings.db_memory_limit)
+        store = None
+        if settings.api.store == "write":  # a classify-only worker never opens it (several may run)
+            store = Store(settings.database_path, timezone=settings.timezone, memory_limit=settings.db_memory_limit)
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         service: ModelService | None = None
         try:
-            await asyncio.to_thread(store.connection)
+            if store is not None:
+                await asyncio.to_thread(store.connection)
             seg = segmenter or await asyncio.to_thread(Segmenter.from_settings, settings.text)
             service = ModelService(
                 settings.model_dir, store, seg, executor, max_text_length=settings.api.max_text_length,
@@ -60,13 +63,14 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 quantize=settings.inference.quantize, num_threads=settings.inference.threads,
                 runtime=settings.inference.runtime,
                 on_batch=metrics.model_batch.observe, on_activate=metrics.set_active_model,
+                pinned_model=settings.api.model,
             )  # fmt: skip
             await asyncio.to_thread(service.load_active)
             keys = KeyRing(settings.api.api_keys)
             if not len(keys):
                 logger.warning("no API keys configured: every /v1 request gets 401 "
                                "(create one with `feedback-nlp api-key create`)")
-            app.state.services = Services(settings=settings, store=store, models=service, keys=keys,
+            app.state.services = Services(settings=settings, store_or_none=store, models=service, keys=keys,
                                           metrics=metrics, ingest_lock=threading.Lock())
             yield
         finally:
@@ -74,7 +78,8 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
             if service is not None:
                 await service.close()
             executor.shutdown(wait=True, cancel_futures=True)
-            store.close()
+            if store is not None:
+                store.close()
 
     app = FastAPI(title="feedback-nlp", version=__version__, lifespan=lifespan, description=DESCRIPTION)
     app.state.services = None
@@ -90,3 +95,8 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                        upload_bytes=settings.api.max_upload_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
+
+
+def factory() -> FastAPI:
+    """The app from the environment's settings, for ``uvicorn --factory api.app:factory`` (several workers)."""
+    return create_app()

@@ -22,11 +22,20 @@ class Services:
     """Everything the lifespan handler builds, kept on ``app.state.services``."""
 
     settings: Settings
-    store: Store
+    #: None in a classify-only worker (``FEEDBACK_NLP_API__STORE=none``): use :meth:`require_store`.
+    store_or_none: Store | None
     models: ModelService
     keys: KeyRing
     metrics: ApiMetrics
     ingest_lock: Any  # threading.Lock: one ingest at a time keeps each run's report exact
+
+    @property
+    def store(self) -> Store:
+        """The store, or 503 ``store_unavailable`` in a classify-only worker."""
+        if self.store_or_none is None:
+            raise ApiError(503, "store_unavailable", "this worker serves classification only "
+                           "(FEEDBACK_NLP_API__STORE=none); send store requests to the server that holds the store")
+        return self.store_or_none
 
 
 async def get_services(request: Request) -> Services:

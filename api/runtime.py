@@ -62,12 +62,14 @@ class LoadedModel:
 class ModelService:
     """Loads, caches and swaps models; classifies through each model's micro-batcher."""
 
-    def __init__(self, model_dir: Path, store: Store, segmenter: Segmenter, executor: Executor, *,
+    def __init__(self, model_dir: Path, store: Store | None, segmenter: Segmenter, executor: Executor, *,
                  max_text_length: int = 5000, batch_max_size: int = 256, batch_max_wait_ms: float = 0.0,
                  quantize: bool = False, num_threads: int | None = None, runtime: str = "torch",
                  on_batch: Callable[[int], None] | None = None,
-                 on_activate: Callable[[str], None] | None = None) -> None:
+                 on_activate: Callable[[str], None] | None = None, pinned_model: str | None = None) -> None:
         self.model_dir = Path(model_dir)
+        #: A classify-only worker (no store) serves this NAME[@VERSION], else the default model.
+        self.pinned_model = pinned_model
         self.store = store
         self.segmenter = segmenter
         self.executor = executor
@@ -92,6 +94,8 @@ class ModelService:
 
     def _resolve(self, ref: str | None) -> Path:
         if ref is None:  # NoModelError: 503 no_model
+            if self.store is None and self.pinned_model:
+                return find_model(self.pinned_model, list_models(self.model_dir)).path
             return resolve_model(None, self.model_dir, active=active_model(self.store))
         if not _MODEL_REF_RE.match(ref):  # names only: a path is never a model reference here
             raise ApiError(422, "validation_error", f"model {ref!r}: expected NAME or NAME@VERSION",
@@ -148,6 +152,9 @@ class ModelService:
 
     def activate(self, ref: str) -> ModelInfo:
         """Load ``ref``, record it as active in the store, then serve it."""
+        if self.store is None:
+            raise ApiError(503, "store_unavailable", "a classify-only worker cannot record the active model; "
+                           "activate it on the server that holds the store")
         path = self._resolve(ref)
         loaded = self._load(path)  # a model that does not load is never recorded
         info = activate(self.store, loaded.ref, self.model_dir)

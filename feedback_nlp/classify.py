@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from feedback_nlp.classifiers.base import decide
 from feedback_nlp.errors import InputFileError
+from feedback_nlp.tabular import iter_frames
 from feedback_nlp.text import Segmenter, content_problem, normalise
 
 logger = logging.getLogger(__name__)
@@ -118,12 +119,11 @@ class Classification:
 
 
 # -- files ------------------------------------------------------------------------------
-_READERS = {".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx", ".xlsm"}
 
 
 def _count_rows(path: Path) -> int | None:
     """Line count for the progress bar (an estimate for CSVs with quoted newlines)."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".parquet", ".gz"}:
         return None
     with path.open("rb") as fh:
         n = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
@@ -131,55 +131,15 @@ def _count_rows(path: Path) -> int | None:
 
 
 def iter_input(path: str | Path, *, batch_size: int = 1000, text_column: str = "text") -> Iterator[pd.DataFrame]:
-    """Batches of an input file (CSV/TSV, JSON lines or XLSX) as frames with a ``text`` column.
+    """Batches of an input file as frames with a ``text`` column: CSV/TSV (UTF-8, UTF-8 BOM or
+    GB18030, like ingest), JSON lines, XLSX or Parquet, through :func:`feedback_nlp.tabular.iter_frames`.
 
     Raises :class:`InputFileError` when the file cannot be read or has no text column.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in _READERS:
-        raise InputFileError(f"{path}: unsupported file type {suffix!r}; use CSV, TSV, JSON lines or XLSX")
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file")
-    try:
-        if suffix in {".jsonl", ".ndjson", ".json"}:
-            chunks: Iterator[pd.DataFrame] = pd.read_json(path, lines=True, chunksize=batch_size, dtype=False)
-        elif suffix in {".xlsx", ".xlsm"}:
-            chunks = _xlsx_chunks(path, batch_size)
-        else:
-            chunks = pd.read_csv(
-                path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False, na_values=[""],
-                chunksize=batch_size, encoding="utf-8-sig",
-            )  # fmt: skip
-        for chunk in chunks:
-            if text_column not in chunk.columns:
-                raise InputFileError(f"{path}: no {text_column!r} column (found: {', '.join(map(str, chunk.columns))})")
-            yield chunk
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
-        raise InputFileError(f"{path}: cannot read: {exc}") from exc
-
-
-def _xlsx_chunks(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:
-    """The first sheet in batches, read row by row (openpyxl read-only: memory stays flat)."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise InputFileError(f"{path}: the first sheet is empty")
-        columns = [str(c) if c is not None else f"column_{i + 1}" for i, c in enumerate(header)]
-        batch: list[tuple[Any, ...]] = []
-        for row in rows:
-            batch.append(tuple(row[: len(columns)]) + (None,) * (len(columns) - len(row)))
-            if len(batch) == batch_size:
-                yield pd.DataFrame(batch, columns=columns, dtype=object)
-                batch = []
-        if batch:
-            yield pd.DataFrame(batch, columns=columns, dtype=object)
-    finally:
-        book.close()
+    for chunk in iter_frames(path, batch_size=batch_size):
+        if text_column not in chunk.columns:
+            raise InputFileError(f"{path}: no {text_column!r} column (found: {', '.join(map(str, chunk.columns))})")
+        yield chunk
 
 
 def _jsonable(value: Any) -> Any:

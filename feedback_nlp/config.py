@@ -131,6 +131,17 @@ class ApiSettings(BaseModel):
         "a lone request runs at once, and requests arriving while a batch runs form the next batch.",
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none: no CORS).")
+    store: Literal["write", "none"] = Field(
+        "write",
+        description="'write': the server opens the store (one such process per store: DuckDB allows one). "
+        "'none': a classify-only worker that never opens it — run several (`feedback-nlp serve "
+        "--classify-only --workers N`) next to one writer; store routes answer 503 store_unavailable.",
+    )
+    model: str | None = Field(
+        None,
+        description="A classify-only worker's model (NAME or NAME@VERSION; default: the newest baseline, "
+        "as without an activation). A writer serves the model activated in the store.",
+    )
 
 
 class Settings(BaseSettings):

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from feedback_nlp.errors import InputError
 from feedback_nlp.labels import coerce_labelled, multi_hot, parse_codes
 from feedback_nlp.taxonomy import HEADS, MULTI_LABEL_HEADS, Taxonomy
 
@@ -168,17 +169,17 @@ def evaluate_predictions(gold: pd.DataFrame, predicted: pd.DataFrame, taxonomy: 
         An :class:`EvaluationReport` (definitions in the module docstring).
 
     Raises:
-        ValueError: the frames differ in length or order, ``gold`` has no ``text``
+        InputError: the frames differ in length or order, ``gold`` has no ``text``
             column, a prediction needed for scoring is missing, or a code is not in the
             taxonomy.
     """
     if len(gold) != len(predicted):
-        raise ValueError(
+        raise InputError(
             f"gold has {len(gold)} rows but predicted has {len(predicted)}; "
             "pass one prediction per gold row, in the same order"
         )
     if "text" not in gold.columns:
-        raise ValueError(f"gold has no 'text' column (found: {', '.join(map(str, gold.columns))})")
+        raise InputError(f"gold has no 'text' column (found: {', '.join(map(str, gold.columns))})")
     # coerce_labelled applies the file rule "an empty aspects cell is the empty list"; in a
     # frame, a missing cell means unknown for every head, so remember those cells first.
     aspects_missing = [_is_missing(v) for v in gold["aspects"].tolist()] if "aspects" in gold.columns else None
@@ -192,7 +193,7 @@ def evaluate_predictions(gold: pd.DataFrame, predicted: pd.DataFrame, taxonomy: 
     if "text" in predicted.columns:
         for i, (g, p) in enumerate(zip(gold["text"].tolist(), predicted["text"].tolist(), strict=True), start=1):
             if str(g) != str(p):
-                raise ValueError(
+                raise InputError(
                     f"row {i}: predicted text {str(p)[:30]!r} differs from gold text {str(g)[:30]!r}; "
                     "predictions must be in the same order as gold"
                 )
@@ -333,14 +334,14 @@ def _predicted_column(predicted: pd.DataFrame, column: str, rows: list[int], *, 
     An empty list cell is a valid prediction (no label); an empty single-label cell is not.
     """
     if column not in predicted.columns:
-        raise ValueError(
+        raise InputError(
             f"predicted has no {column!r} column but gold labels it on {len(rows)} row(s); "
             "predict every head the taxonomy has"
         )
     values = predicted[column].astype(object).tolist()
     for i in rows:
         if _is_missing(values[i]) or (single and not str(values[i]).strip()):
-            raise ValueError(f"row {i + 1}: predicted {column} is missing; predictions must be fully known")
+            raise InputError(f"row {i + 1}: predicted {column} is missing; predictions must be fully known")
     return values
 
 
@@ -349,7 +350,7 @@ def _check_codes(values: Sequence[Sequence[str]], codes: list[str], column: str,
     for i, labels in zip(rows, values, strict=True):
         unknown = [c for c in labels if c not in known]
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"row {i + 1}: {side} {column} has code(s) {', '.join(map(repr, unknown))} not in the taxonomy "
                 f"(expected: {', '.join(codes)}); evaluate with the taxonomy the labels and the model use"
             )

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp.errors import InputFileError
+from feedback_nlp.tabular import file_kind, read_frame
 from feedback_nlp.taxonomy import Taxonomy
 
 LABEL_COLUMNS: tuple[str, ...] = ("fault_types", "primary_fault", "sentiment", "aspects")
@@ -78,22 +79,8 @@ def read_labelled(path: str | Path) -> pd.DataFrame:
     docstring; absent label columns become unknown. Raises :class:`InputFileError`.
     """
     path = Path(path)
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
-    try:
-        if suffix in {".jsonl", ".json", ".jsonl.gz", ".ndjson"}:
-            frame = pd.read_json(path, lines=True, dtype=False)
-        elif suffix in {".xlsx", ".xlsm"}:
-            frame = pd.read_excel(path, dtype=object)
-        elif suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        else:
-            sep = "\t" if ".tsv" in suffix else ","
-            frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
-    except FileNotFoundError as exc:
-        raise InputFileError(f"{path}: no such file") from exc
-    except (ValueError, OSError) as exc:
-        raise InputFileError(f"{path}: cannot read labelled data: {exc}") from exc
-    if suffix not in {".jsonl", ".json", ".jsonl.gz", ".ndjson", ".parquet"} and "aspects" in frame.columns:
+    frame = read_frame(path)  # the one tabular reader: UTF-8, UTF-8 BOM or GB18030 CSVs, Excel, JSONL, Parquet
+    if file_kind(path) in {"csv", "excel"} and "aspects" in frame.columns:
         frame["aspects"] = frame["aspects"].astype(object).where(frame["aspects"].notna(), "")
     if "text" not in frame.columns:
         raise InputFileError(

@@ -187,7 +187,7 @@ def test_file_without_text_column_is_refused(job: Classification, tmp_path: Path
     assert not out.exists() and not out.with_name(out.name + ".partial").exists()
 
 
-@pytest.mark.parametrize("name", ["in.pdf", "in.parquet", "in"])
+@pytest.mark.parametrize("name", ["in.pdf", "in.docx", "in"])  # Parquet is read (tests/test_tabular.py)
 def test_unsupported_extension_is_refused(job: Classification, tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_text("text\n空调不制冷\n", encoding="utf-8")
@@ -200,7 +200,7 @@ def test_unsupported_extension_is_refused(job: Classification, tmp_path: Path, n
 def test_empty_csv_is_refused(job: Classification, tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
-    with pytest.raises(InputFileError, match="cannot read"):
+    with pytest.raises(InputFileError, match="the file is empty"):
         classify_file(job, path, tmp_path / "out.jsonl", progress=False)
 
 

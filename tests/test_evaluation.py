@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from feedback_nlp.errors import InputError
 from feedback_nlp.evaluation import EvaluationReport, evaluate_predictions, merge_summaries
 from feedback_nlp.taxonomy import Taxonomy
 
@@ -340,28 +341,28 @@ def test_fault_types_only_taxonomy_skips_other_heads() -> None:
 def test_length_mismatch_raises(default_taxonomy: Taxonomy) -> None:
     gold = labelled([{"text": "a", "fault_types": ["power"]}, {"text": "b", "fault_types": ["noise"]}])
     predicted = pd.DataFrame({"fault_types": [["power"]]})
-    with pytest.raises(ValueError, match="gold has 2 rows but predicted has 1"):
+    with pytest.raises(InputError, match="gold has 2 rows but predicted has 1"):
         evaluate_predictions(gold, predicted, default_taxonomy)
 
 
 def test_order_mismatch_raises(default_taxonomy: Taxonomy) -> None:
     gold = labelled([{"text": "a", "fault_types": ["power"]}, {"text": "b", "fault_types": ["noise"]}])
     predicted = pd.DataFrame({"text": ["b", "a"], "fault_types": [["noise"], ["power"]]})
-    with pytest.raises(ValueError, match="row 1: predicted text"):
+    with pytest.raises(InputError, match="row 1: predicted text"):
         evaluate_predictions(gold, predicted, default_taxonomy)
 
 
 def test_missing_prediction_raises(default_taxonomy: Taxonomy) -> None:
     gold = labelled([{"text": "a", "sentiment": "negative"}, {"text": "b", "sentiment": "neutral"}])
-    with pytest.raises(ValueError, match="row 2: predicted sentiment is missing"):
+    with pytest.raises(InputError, match="row 2: predicted sentiment is missing"):
         evaluate_predictions(gold, predictions(gold, sentiment=["negative", None]), default_taxonomy)
-    with pytest.raises(ValueError, match="predicted has no 'sentiment' column"):
+    with pytest.raises(InputError, match="predicted has no 'sentiment' column"):
         evaluate_predictions(gold, predictions(gold), default_taxonomy)
 
 
 def test_code_outside_taxonomy_raises(default_taxonomy: Taxonomy) -> None:
     gold = labelled([{"text": "a", "fault_types": ["power"]}])
-    with pytest.raises(ValueError, match="predicted fault_types has code\\(s\\) 'engine' not in the taxonomy"):
+    with pytest.raises(InputError, match="predicted fault_types has code\\(s\\) 'engine' not in the taxonomy"):
         evaluate_predictions(gold, predictions(gold, fault_types=[["engine"]]), default_taxonomy)
 
 

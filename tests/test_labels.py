@@ -203,7 +203,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_unreadable_jsonl(tmp_path: Path) -> None:
     path = tmp_path / "broken.jsonl"
     path.write_text('{"text": "a"\n', encoding="utf-8")
-    with pytest.raises(InputFileError, match="cannot read labelled data"):
+    with pytest.raises(InputFileError, match="broken.jsonl: cannot read"):
         read_labelled(path)
 
 

@@ -23,11 +23,13 @@ def health() -> Health:
 @router.get("/ready", response_model=Ready, responses=error_responses(503))
 def ready(services: ServicesDep) -> Ready:
     """Readiness: the store is open and migrated and a model is loaded."""
-    info = services.store.info()
+    info = services.store.info() if services.store_or_none is not None else None
     model = services.models.active
     if model is None:
         raise ApiError(503, "not_ready", f"no model loaded: {services.models.load_error or 'none'}",
-                       {"store": True, "model": None})
+                       {"store": info is not None, "model": None})
+    if info is None:  # a classify-only worker: ready when its model is
+        return Ready(status="ready", model=model.ref, store=False)
     return Ready(status="ready", schema_version=info.schema_version, tables=info.tables, model=model.ref)
 
 

@@ -11,8 +11,7 @@ from api.query import QueryDep, QueryParams
 from api.schemas.analytics import ThemesResponse
 from api.schemas.common import error_responses
 from feedback_nlp.predictions import require_prediction_model
-from feedback_nlp.text import mask_personal_data
-from feedback_nlp.themes import SORTS, emerging_issues, top_themes
+from feedback_nlp.themes import SORTS, emerging_issues, mask_examples, top_themes
 
 router = APIRouter(prefix="/v1/themes", tags=["themes"])
 
@@ -51,15 +50,4 @@ def _ref(services: Services, params: QueryParams) -> str:
 
 
 def _response(params: QueryParams, ref: str, items: list[Any]) -> dict[str, Any]:
-    return {"query": params.query.to_dict(), "model": ref, "themes": [_masked(item.to_dict()) for item in items]}
-
-
-def _masked(value: Any, *, example: bool = False) -> Any:
-    """Example texts leave the API masked (phones, ID cards, e-mail, plates), whatever the library did."""
-    if isinstance(value, str):
-        return mask_personal_data(value) if example else value
-    if isinstance(value, dict):
-        return {k: _masked(v, example=example or "example" in str(k)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_masked(v, example=example) for v in value]
-    return value
+    return {"query": params.query.to_dict(), "model": ref, "themes": [mask_examples(item.to_dict()) for item in items]}

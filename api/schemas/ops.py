@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Health(BaseModel):
@@ -12,6 +12,7 @@ class Health(BaseModel):
 
 class Ready(BaseModel):
     status: str
-    schema_version: int
-    tables: dict[str, int]
+    schema_version: int | None = Field(None, description="None in a classify-only worker (no store).")
+    tables: dict[str, int] = Field(default_factory=dict, description="Row counts; empty without a store.")
     model: str
+    store: bool = Field(True, description="False in a classify-only worker (FEEDBACK_NLP_API__STORE=none).")

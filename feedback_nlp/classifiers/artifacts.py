@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from feedback_nlp.errors import ConfigError, ModelNotFoundError, NoModelError
+from feedback_nlp.errors import ConfigError, ModelError, ModelNotFoundError, NoModelError
 from feedback_nlp.taxonomy import Taxonomy
 
 #: The ``kind`` a model directory's metadata declares; each classifier class says its own
@@ -102,7 +102,7 @@ def write_metadata(path: str | Path, metadata: dict[str, Any]) -> Path:
     """Write ``metadata.json`` (atomically) after checking the required keys."""
     missing = [key for key in REQUIRED_KEYS if key not in metadata]
     if missing:
-        raise ValueError(f"metadata lacks {', '.join(missing)}")
+        raise ModelError(f"metadata lacks {', '.join(missing)}")
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     tmp = path / (METADATA_FILE + ".tmp")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 
@@ -10,7 +11,7 @@ from feedback_nlp.cli import api_key as cli_api
 from feedback_nlp.cli.common import err, fail, open_store
 from feedback_nlp.cli.ingest import print_report
 from feedback_nlp.config import Settings, get_settings
-from feedback_nlp.errors import FeedbackNLPError
+from feedback_nlp.errors import ConfigError, FeedbackNLPError
 from feedback_nlp.training.pipeline import DEFAULT_FINETUNE_MINUTES
 
 
@@ -27,6 +28,11 @@ def serve(
         DEFAULT_FINETUNE_MINUTES,
         help="When no model exists: fine-tuning budget of the first training run (0: baseline only).",
     ),
+    classify_only: bool = typer.Option(
+        False, "--classify-only", help="Never open the store (FEEDBACK_NLP_API__STORE=none): classify routes "
+        "only, next to one server that holds the store; several such workers may run (--workers)."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (more than 1 needs --classify-only: DuckDB "
+                                "lets one process hold the store)."),
 ) -> None:
     """Run the HTTP API (uvicorn)."""
     import uvicorn
@@ -36,6 +42,13 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    if classify_only:
+        settings = settings.model_copy(update={"api": settings.api.model_copy(update={"store": "none"})})
+    if workers > 1 and settings.api.store != "none":
+        raise fail(ConfigError(f"--workers {workers}: several workers cannot share the store (DuckDB lets one "
+                               "process hold it); add --classify-only and run one `feedback-nlp serve` for the store"))
+    if demo and settings.api.store == "none":
+        raise fail(ConfigError("--demo prepares the store: it cannot be combined with --classify-only"))
     if demo:
         try:
             with open_store(settings) as store:
@@ -55,6 +68,11 @@ def serve(
         except FeedbackNLPError as exc:
             raise fail(exc) from None
         settings = cli_api.with_demo_key(settings, host)
+    if workers > 1:
+        # Each worker process builds its app from the environment (api.app:factory).
+        os.environ["FEEDBACK_NLP_API__STORE"] = "none"
+        uvicorn.run("api.app:factory", factory=True, host=host, port=port, workers=workers)
+        return
     uvicorn.run(create_app(settings), host=host, port=port)
 
 

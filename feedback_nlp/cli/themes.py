@@ -18,6 +18,7 @@ from feedback_nlp.cli.common import console, existing_store, fail
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
 from feedback_nlp.taxonomy import Taxonomy
+from feedback_nlp.themes import mask_examples
 
 FORMATS = ("table", "json")
 
@@ -80,8 +81,8 @@ def themes(
         raise fail(exc) from None
     if fmt == "json":
         key = "emerging" if emerging else "themes"
-        typer.echo(json.dumps({"model": ref, "query": query.to_dict(), key: [r.to_dict() for r in result]},
-                              ensure_ascii=False, indent=2))
+        items = [mask_examples(r.to_dict()) for r in result]
+        typer.echo(json.dumps({"model": ref, "query": query.to_dict(), key: items}, ensure_ascii=False, indent=2))
         return
     if emerging:
         _print_emerging(result, ref)

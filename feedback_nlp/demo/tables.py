@@ -35,6 +35,7 @@ import pandas as pd
 
 from feedback_nlp.demo.catalog import PRODUCT_LINES, ProductLine
 from feedback_nlp.demo.text import FAULT_CODES, FAULT_NAMES_ZH, LabelledText, TextGenerator
+from feedback_nlp.errors import ConfigError
 from feedback_nlp.schema import FEEDBACK, FOLLOWUPS, ORDERS, TICKETS
 from feedback_nlp.store import FOLLOWUP_FEEDBACK_PREFIX
 
@@ -153,7 +154,7 @@ def generate_demo_data(n_tickets: int = 20_000, *, seed: int = 0, end: date | No
     distributions (SLA, early failures, the emerging issue) are noise.
     """
     if n_tickets < 200:
-        raise ValueError(f"n_tickets={n_tickets} is too small; use at least 200")
+        raise ConfigError(f"n_tickets={n_tickets} is too small; use at least 200")
     end = end or DEFAULT_END
     rng = np.random.default_rng(seed)
     world = _World.build(rng, end)

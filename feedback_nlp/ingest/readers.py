@@ -32,6 +32,7 @@ from typing import IO, Any
 import pandas as pd
 
 from feedback_nlp.errors import InputFileError
+from feedback_nlp.tabular import check_encoding, detect_encoding
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as a file is read."""
@@ -41,14 +42,6 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + JSONL_SUFFIXES
 
-_SAMPLE_BYTES = 1 << 20
-#: Text codecs of Python that are no character set a file is written in (checked by name).
-_NOT_FILE_ENCODINGS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
-#: Codecs that read the byte order from a byte-order mark and fail without one.
-_NEEDS_BOM: dict[str, tuple[bytes, ...]] = {
-    "utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
-    "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE),
-}
 _DELIMITERS = (",", "\t", ";", "|")
 #: A JSON escape of a surrogate code point (U+D800–U+DFFF): only such a line can hold a lone one.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -83,60 +76,6 @@ class SourceInfo:
     sheets_read: list[str] = field(default_factory=list)
     sheets_skipped: dict[str, str] = field(default_factory=dict)
     header: list[str] | None = None  # a CSV's header row, as read
-
-
-def detect_encoding(path: Path) -> str:
-    """Guess a text file's encoding from its byte-order mark or its first megabyte.
-
-    Raises InputFileError when the file is empty or neither UTF-8 nor GB18030.
-    """
-    with path.open("rb") as fh:
-        sample = fh.read(_SAMPLE_BYTES)
-    if not sample:
-        raise InputFileError(f"{path.name}: the file is empty (0 bytes)")
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        # final=False: a multi-byte character cut at the sample's end (or at the end of
-        # a truncated file) is not evidence against the encoding.
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise InputFileError(
-        f"{path.name}: cannot tell the encoding: the text is neither UTF-8, UTF-16 nor GB18030/GBK. "
-        "Pass the right one with --encoding (e.g. big5)"
-    )
-
-
-def check_encoding(path: Path, encoding: str) -> None:
-    """Refuse an ``encoding`` a text file cannot be read with (InputFileError naming it).
-
-    Unknown names, codecs that are not character sets (base64, bz2, zlib, hex, uu,
-    quopri, rot13; idna, punycode, unicode_escape) and ``utf-16``/``utf-32`` for a
-    file without a byte-order mark (name the byte order instead: ``utf-16-le``).
-    """
-    try:
-        info = codecs.lookup(encoding)
-    except (LookupError, ValueError, TypeError):
-        raise InputFileError(f"{path.name}: unknown encoding {encoding!r}") from None
-    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FILE_ENCODINGS:
-        raise InputFileError(
-            f"{path.name}: encoding {encoding!r} is not a character set of text files; "
-            "use one such as utf-8, gb18030, big5, utf-16-le or utf-16-be"
-        )
-    boms = _NEEDS_BOM.get(info.name)
-    if boms is not None:
-        with path.open("rb") as fh:
-            head = fh.read(4)
-        if not head.startswith(boms):
-            raise InputFileError(
-                f"{path.name}: encoding {encoding!r} needs a byte-order mark at the start of the file, and this "
-                f"file has none; name the byte order instead ({info.name}-le or {info.name}-be)"
-            )
 
 
 def read_chunks(

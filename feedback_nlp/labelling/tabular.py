@@ -16,9 +16,8 @@ import pandas as pd
 from feedback_nlp.errors import InputFileError
 from feedback_nlp.labelling.records import LABEL_FIELDS, ParsedLabels, RowError, check_record
 from feedback_nlp.labels import join_codes
+from feedback_nlp.tabular import read_frame
 from feedback_nlp.taxonomy import Taxonomy
-
-_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 def write_table(frame: pd.DataFrame, predicted: pd.DataFrame | None, path: str | Path,
@@ -45,23 +44,9 @@ def write_table(frame: pd.DataFrame, predicted: pd.DataFrame | None, path: str |
 
 
 def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file")
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        try:
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
-        except (ValueError, OSError) as exc:
-            raise InputFileError(f"{path}: cannot read the workbook: {exc}") from exc
-    sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    last: Exception | None = None
-    for encoding in _ENCODINGS:
-        try:
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
-        except UnicodeDecodeError as exc:
-            last = exc
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputFileError(f"{path}: not a readable CSV: {exc}") from exc
-    raise InputFileError(f"{path}: neither UTF-8 nor GB18030 ({last})")
+    """Every cell as a string, empty cells empty (the one tabular reader decides the encoding)."""
+    frame = read_frame(path)
+    return frame.astype(object).where(frame.notna(), "").astype(str)
 
 
 def read_table(path: str | Path, taxonomy: Taxonomy, *, labeller: str | None = None) -> ParsedLabels:

@@ -10,6 +10,7 @@ says to run ``feedback-nlp classify-store``.
 from feedback_nlp.themes.emerging import BASELINE_PERIODS, EmergingIssue, ModelEvidence, emerging_issues
 from feedback_nlp.themes.impact import ThemeImpact, theme_impact
 from feedback_nlp.themes.keywords import Keyword
+from feedback_nlp.themes.masking import mask_examples
 from feedback_nlp.themes.subthemes import SubTheme
 from feedback_nlp.themes.top import SORTS, Theme, top_themes
 
@@ -23,6 +24,7 @@ __all__ = [
     "Theme",
     "ThemeImpact",
     "emerging_issues",
+    "mask_examples",
     "theme_impact",
     "top_themes",
 ]

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit, softmax
 
+from feedback_nlp.errors import ModelError
 from feedback_nlp.taxonomy import MULTI_LABEL_HEADS
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ class OnnxNetwork:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         outputs = [o.name for o in self.session.get_outputs()]
         if sorted(outputs) != sorted(heads):
-            raise ValueError(f"{path}: graph outputs {outputs} do not match the model's heads {list(heads)}")
+            raise ModelError(f"{path}: graph outputs {outputs} do not match the model's heads {list(heads)}")
         self.heads = outputs
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> Mapping[str, np.ndarray]:

@@ -13,6 +13,7 @@ import pytest
 from feedback_nlp.demo.tables import DemoData, generate_demo_data
 from feedback_nlp.demo.text import FAULT_NAMES_ZH
 from feedback_nlp.demo.writer import write_demo_files
+from feedback_nlp.errors import ConfigError
 from feedback_nlp.schema import FEEDBACK, FOLLOWUPS, ORDERS, TABLES, TICKETS
 from feedback_nlp.store import FOLLOWUP_FEEDBACK_PREFIX
 
@@ -66,7 +67,7 @@ def test_sizes_and_canonical_columns(data: DemoData) -> None:
 
 
 def test_too_few_tickets_is_refused() -> None:
-    with pytest.raises(ValueError, match="n_tickets"):
+    with pytest.raises(ConfigError, match="n_tickets"):
         generate_demo_data(50)
 
 

@@ -106,3 +106,13 @@ def test_model_choice_and_missing_predictions(store: Store, segmenter: Segmenter
     assert [(t.fault_type, t.count) for t in v2] == [("power", 7)]
     # Stored without keywords: the texts are segmented on the fly.
     assert {"外机", "嗡嗡响"} <= {k.word for k in v2[0].keywords}
+
+
+def test_mask_examples_masks_every_example_field_and_nothing_else() -> None:
+    from feedback_nlp.themes import mask_examples
+
+    result = {"name": "13812345678", "examples": ["客户电话13812345678，屏幕坏了"],
+              "sub_themes": [{"example": "邮箱 a@b.com", "label": "a@b.com"}]}  # fmt: skip
+    masked = mask_examples(result)
+    assert masked["name"] == "13812345678" and masked["sub_themes"][0]["label"] == "a@b.com"
+    assert "13812345678" not in masked["examples"][0] and "a@b.com" not in masked["sub_themes"][0]["example"]
