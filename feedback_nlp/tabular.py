@@ -119,40 +119,35 @@ def read_frame(path: str | Path, *, encoding: str | None = None) -> pd.DataFrame
 
     Raises :class:`InputFileError` naming the file and the reason.
     """
+    return pd.concat(list(iter_frames(path, batch_size=None, encoding=encoding)), ignore_index=True)
+
+
+def iter_frames(path: str | Path, *, batch_size: int | None = 1000, encoding: str | None = None
+                ) -> Iterator[pd.DataFrame]:  # fmt: skip
+    """The file in frames of ``batch_size`` rows, streamed (memory stays flat for CSV, JSON lines,
+    Excel and Parquet); ``batch_size=None``: one frame of the whole file."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
     kind = file_kind(path)
     try:
         if kind == "jsonl":
-            return pd.read_json(path, lines=True, dtype=False)
-        if kind == "excel":
-            return pd.read_excel(path, dtype=object)
-        if kind == "parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, **_csv_options(path, encoding))
-    except InputFileError:
-        raise
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputFileError(f"{path}: cannot read: {exc}") from exc
-
-
-def iter_frames(path: str | Path, *, batch_size: int = 1000, encoding: str | None = None) -> Iterator[pd.DataFrame]:
-    """The file in frames of ``batch_size`` rows, streamed (memory stays flat for CSV, JSON lines, Excel)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputFileError(f"{path}: no such file")
-    kind = file_kind(path)
-    try:
-        if kind == "jsonl":
-            yield from pd.read_json(path, lines=True, chunksize=batch_size, dtype=False)
+            if batch_size is None:
+                yield pd.read_json(path, lines=True, dtype=False)
+            else:
+                yield from pd.read_json(path, lines=True, chunksize=batch_size, dtype=False)
         elif kind == "excel":
             yield from _excel_frames(path, batch_size)
         elif kind == "parquet":
             import pyarrow.parquet as pq
 
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
-                yield batch.to_pandas()
+            if batch_size is None:
+                yield pd.read_parquet(path)
+            else:
+                for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
+                    yield batch.to_pandas()
+        elif batch_size is None:
+            yield pd.read_csv(path, **_csv_options(path, encoding))
         else:
             yield from pd.read_csv(path, chunksize=batch_size, **_csv_options(path, encoding))
     except InputFileError:
@@ -161,7 +156,7 @@ def iter_frames(path: str | Path, *, batch_size: int = 1000, encoding: str | Non
         raise InputFileError(f"{path}: cannot read: {exc}") from exc
 
 
-def _excel_frames(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:
+def _excel_frames(path: Path, batch_size: int | None) -> Iterator[pd.DataFrame]:
     """The first sheet in batches, read row by row (openpyxl read-only: memory stays flat)."""
     import openpyxl
 
@@ -175,10 +170,10 @@ def _excel_frames(path: Path, batch_size: int) -> Iterator[pd.DataFrame]:
         batch: list[tuple[Any, ...]] = []
         for row in rows:
             batch.append(tuple(row[: len(columns)]) + (None,) * (len(columns) - len(row)))
-            if len(batch) == batch_size:
+            if batch_size is not None and len(batch) == batch_size:
                 yield pd.DataFrame(batch, columns=columns, dtype=object)
                 batch = []
-        if batch:
+        if batch or batch_size is None:
             yield pd.DataFrame(batch, columns=columns, dtype=object)
     finally:
         book.close()

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.servers import free_port, wait_until_serving
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.slow
 def test_serve_demo_starts_a_real_server(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "FEEDBACK_NLP_DATA_DIR": str(tmp_path / "data"),
@@ -38,16 +32,7 @@ def test_serve_demo_starts_a_real_server(tmp_path: Path) -> None:
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            assert proc.poll() is None, "".join(lines)
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not come up:\n" + "".join(lines)
-            time.sleep(0.5)
+        wait_until_serving(proc, f"http://127.0.0.1:{port}/health", timeout=300)
         ready = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5).json()
         assert ready["tables"]["tickets"] == 400
         assert ready["tables"]["followups"] > 0 and ready["tables"]["orders"] > 0

@@ -13,16 +13,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.servers import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ROOT.parent / "shared" / "data" / "public"
@@ -95,23 +95,12 @@ def test_the_installed_product_runs_from_anywhere(installed: tuple[Path, Path], 
 
     key = json.loads(_run([cli, "api-key", "create", "--name", "smoke", "--scopes", "classify", "--json"],
                           cwd=tmp_path, env=env))  # fmt: skip
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     server_env = env | {"FEEDBACK_NLP_API__API_KEYS": json.dumps([key["entry"]])}
     proc = subprocess.Popen([cli, "serve", "--port", str(port)], cwd=tmp_path, env=server_env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the installed server did not come up"
-            time.sleep(0.5)
+        wait_until_serving(proc, f"http://127.0.0.1:{port}/health", timeout=120, what="the installed server")
         answer = httpx.post(f"http://127.0.0.1:{port}/v1/classify", json={"text": "洗衣机漏水"},
                             headers={"X-API-Key": key["key"]}, timeout=30)  # fmt: skip
         assert answer.status_code == 200, answer.text

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +14,7 @@ import pytest
 
 from api.security import hash_key
 from tests.api.conftest import KEYS, assert_error, auth
+from tests.servers import free_port, wait_until_serving
 
 
 def test_a_classify_only_app_never_opens_the_store(make_client, tmp_path: Path) -> None:  # noqa: ANN001
@@ -31,12 +30,6 @@ def test_a_classify_only_app_never_opens_the_store(make_client, tmp_path: Path) 
     assert not (tmp_path / "data" / "feedback.duckdb").exists()
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_two_classify_only_workers_serve_while_another_process_holds_the_store(model_dir: Path,
                                                                                 tmp_path: Path) -> None:
@@ -47,7 +40,7 @@ def test_two_classify_only_workers_serve_while_another_process_holds_the_store(m
         [sys.executable, "-c", "from feedback_nlp.config import get_settings; from feedback_nlp.store import Store; "
          "s = Store(get_settings().database_path); s.connection(); print('holding', flush=True); "
          "import time; time.sleep(300)"], env=env, stdout=subprocess.PIPE, text=True)  # fmt: skip
-    port = _port()
+    port = free_port()
     server = None
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
@@ -57,16 +50,7 @@ def test_two_classify_only_workers_serve_while_another_process_holds_the_store(m
         server = subprocess.Popen([*cli, "--classify-only", "--workers", "2"], env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)  # fmt: skip
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the workers did not come up"
-            time.sleep(0.5)
+        wait_until_serving(server, f"{base}/ready", what="the workers")
         for _ in range(20):  # fresh connections: the kernel spreads them over both workers
             with httpx.Client() as one:
                 answer = one.post(f"{base}/v1/classify", json={"text": "洗衣机漏水"}, headers=auth("classify"))
