@@ -81,5 +81,5 @@ def classify_store_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("classify-store")(classify_store_command)
     app.command()(classify)
+    app.command("classify-store")(classify_store_command)
