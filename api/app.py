@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.deps import Services
 from api.errors import install_error_handlers
+from api.heavy import HeavyWork
 from api.limits import BodySizeLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.routers import classify, ingest, kpis, models, ops, themes
@@ -52,6 +53,9 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
         if settings.api.store == "write":  # a classify-only worker never opens it (several may run)
             store = Store(settings.database_path, timezone=settings.timezone, memory_limit=settings.db_memory_limit)
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        heavy = HeavyWork(concurrency=settings.api.heavy_concurrency,
+                          queue_timeout_s=settings.api.heavy_queue_timeout_s,
+                          cache_size=settings.api.result_cache_size)
         service: ModelService | None = None
         try:
             if store is not None:
@@ -71,13 +75,14 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 logger.warning("no API keys configured: every /v1 request gets 401 "
                                "(create one with `feedback-nlp api-key create`)")
             app.state.services = Services(settings=settings, store_or_none=store, models=service, keys=keys,
-                                          metrics=metrics, ingest_lock=threading.Lock())
+                                          metrics=metrics, ingest_lock=threading.Lock(), heavy=heavy)
             yield
         finally:
             app.state.services = None
             if service is not None:
                 await service.close()
             executor.shutdown(wait=True, cancel_futures=True)
+            heavy.close()
             if store is not None:
                 store.close()
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiError
+from api.heavy import HeavyWork
 from api.metrics import ApiMetrics
 from api.runtime import ModelService
 from api.security import KeyRing, Principal
@@ -28,6 +29,7 @@ class Services:
     keys: KeyRing
     metrics: ApiMetrics
     ingest_lock: Any  # threading.Lock: one ingest at a time keeps each run's report exact
+    heavy: HeavyWork  # the capped pool and result cache of the KPI and theme routes
 
     @property
     def store(self) -> Store:

@@ -130,6 +130,21 @@ class ApiSettings(BaseModel):
         description="How long an idle micro-batcher waits for more requests before running a batch. 0 (default): "
         "a lone request runs at once, and requests arriving while a batch runs form the next batch.",
     )
+    heavy_concurrency: int = Field(
+        2, gt=0,
+        description="KPI and theme computations running at once, per route class (KPIs, themes), each on a "
+        "thread of their own pool: /health, /ready and classify never wait behind them.",
+    )
+    heavy_queue_timeout_s: float = Field(
+        10.0, gt=0,
+        description="How long a KPI or theme request waits for a free slot before it is answered "
+        "503 busy with Retry-After.",
+    )
+    result_cache_size: int = Field(
+        256, ge=0,
+        description="KPI and theme responses kept (least recently used first out), keyed on the route, its "
+        "parameters and the store's data version (every ingest and prediction write changes it); 0: no cache.",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none: no CORS).")
     store: Literal["write", "none"] = Field(
         "write",

@@ -213,6 +213,7 @@ def store_predictions(store: Store, feedback_ids: Sequence[str], records: Sequen
         con.unregister("_prediction_batch")
     finally:
         con.close()
+    store.mark_changed()  # cached KPI and theme results of the API read the new predictions
     out.n_stored = len(rows["feedback_id"])
     return out
 

@@ -174,6 +174,8 @@ class Store:
         self.read_only = read_only
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
+        self._data_version = 0
+        self._version_lock = threading.Lock()
 
     # -- connection ---------------------------------------------------------------
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -218,6 +220,20 @@ class Store:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+
+    # -- data version -------------------------------------------------------------------
+    def data_version(self) -> int:
+        """A number that changes whenever this Store writes data (a load, predictions, labels, state).
+
+        Counted in this process: DuckDB lets one process write a store file, and a reader
+        that caches results keyed on it (the API) is that process.
+        """
+        return self._data_version
+
+    def mark_changed(self) -> None:
+        """Bump :meth:`data_version`: called after every committed write."""
+        with self._version_lock:
+            self._data_version += 1
 
     def __enter__(self) -> Store:
         self.connection()
@@ -317,6 +333,7 @@ class Store:
             "updated_at = excluded.updated_at",
             [key, value, _now()],
         )
+        self.mark_changed()
 
     # -- human labels -----------------------------------------------------------------
     _CURRENT_LABELS = (
@@ -366,6 +383,7 @@ class Store:
                 )  # fmt: skip
                 inserted += 1
             con.commit()
+            self.mark_changed()
         except duckdb.Error as exc:
             con.rollback()
             raise StoreError(f"cannot store labels from {source_file}: {exc}") from exc
@@ -401,7 +419,8 @@ class Store:
         """Start an atomic load of one file into ``table``; see :class:`TableLoad`."""
         # A cursor of its own: the load's transaction and temp tables do not block or
         # leak into readers sharing the main connection.
-        return TableLoad(self.cursor(), table, list(columns), self.path.parent, prefix=self._staging_prefix)
+        return TableLoad(self.cursor(), table, list(columns), self.path.parent, prefix=self._staging_prefix,
+                         on_commit=self.mark_changed)
 
     @property
     def _staging_prefix(self) -> str:
@@ -429,7 +448,7 @@ class TableLoad:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, table: Table, columns: list[str], staging_dir: Path,
-                 *, prefix: str = ".staging-") -> None:
+                 *, prefix: str = ".staging-", on_commit: Callable[[], None] | None = None) -> None:
         if table.key not in columns:
             raise StoreError(f"load into {table.name} needs its key column {table.key}")
         self.con = con
@@ -446,6 +465,7 @@ class TableLoad:
         self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self._file, self._schema)
         self._fill: list[str] = []
         self._closed = False
+        self._on_commit = on_commit
         con.begin()
 
     def append(self, frame: pd.DataFrame) -> None:
@@ -595,6 +615,8 @@ class TableLoad:
             if commit:
                 self.con.execute(f"DROP VIEW IF EXISTS {self.staging}")
                 self.con.commit()
+                if self._on_commit is not None:
+                    self._on_commit()
             else:
                 self.con.rollback()
         finally:

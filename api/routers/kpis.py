@@ -1,10 +1,15 @@
-"""GET /v1/kpis, /v1/kpis/catalogue, /v1/kpis/{kpi_id}."""
+"""GET /v1/kpis, /v1/kpis/catalogue, /v1/kpis/{kpi_id}.
+
+The KPIs are computed through :class:`api.heavy.HeavyWork` (capped, off the event loop, cached
+per store data version); the catalogue is static and answered directly.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import ReadKey, Services, ServicesDep
 from api.errors import ApiError
@@ -18,16 +23,16 @@ router = APIRouter(prefix="/v1/kpis", tags=["kpis"])
 _KPI_ID = r"^[a-z][a-z0-9_]*$"
 
 
-@router.get("", response_model=KpisResponse, responses=error_responses(401, 403, 404, 422))
-def kpis(
+@router.get("", response_model=KpisResponse, responses=error_responses(401, 403, 404, 422, 503))
+async def kpis(
     services: ServicesDep,
     principal: ReadKey,
     params: QueryDep,
     ids: Annotated[list[str] | None, Query(description="KPI ids (repeat or comma-separate); default: all.")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Every KPI of the catalogue (or those in ``ids``) for the window, filters, grouping and period."""
     wanted = [i.strip() for value in ids or [] for i in value.split(",") if i.strip()] or None
-    return _compute(services, params, wanted)
+    return await _respond(services, params, wanted)
 
 
 @router.get("/catalogue", response_model=KpiCatalogueResponse, responses=error_responses(401, 403))
@@ -38,20 +43,27 @@ def catalogue(services: ServicesDep, principal: ReadKey) -> dict[str, Any]:
                      for d in CATALOGUE.values()]}
 
 
-@router.get("/{kpi_id}", response_model=KpisResponse, responses=error_responses(401, 403, 404, 422))
-def kpi(
+@router.get("/{kpi_id}", response_model=KpisResponse, responses=error_responses(401, 403, 404, 422, 503))
+async def kpi(
     services: ServicesDep,
     principal: ReadKey,
     params: QueryDep,
     kpi_id: Annotated[str, Path(pattern=_KPI_ID, max_length=100, description="A KPI id of the catalogue.")],
-) -> dict[str, Any]:
+) -> Response:
     """One KPI for the window, filters, grouping and period."""
     try:
         get_definition(kpi_id)
     except UnknownKpiError:
         raise ApiError(404, "kpi_not_found", f"unknown KPI {kpi_id!r}; see GET /v1/kpis/catalogue",
                        {"kpi_id": kpi_id}) from None
-    return _compute(services, params, [kpi_id])
+    return await _respond(services, params, [kpi_id])
+
+
+async def _respond(services: Services, params: QueryParams, ids: list[str] | None) -> Response:
+    active = services.models.active.ref if services.models.active is not None else None
+    key = ("kpis", tuple(ids) if ids else None, json.dumps(params.query.to_dict(), ensure_ascii=False),
+           params.model, active, services.store.data_version())
+    return await services.heavy.respond("kpis", key, lambda: _compute(services, params, ids), KpisResponse)
 
 
 def _compute(services: Services, params: QueryParams, ids: list[str] | None) -> dict[str, Any]:

@@ -15,8 +15,8 @@ router = APIRouter(tags=["ops"])
 
 
 @router.get("/health", response_model=Health)
-def health() -> Health:
-    """Liveness: the process answers."""
+async def health() -> Health:
+    """Liveness: the process answers (on the event loop: no thread pool it could wait for)."""
     return Health(status="ok", version=__version__)
 
 

@@ -1,10 +1,12 @@
-"""GET /v1/themes/top, /v1/themes/emerging."""
+"""GET /v1/themes/top, /v1/themes/emerging, computed through :class:`api.heavy.HeavyWork`."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ReadKey, Services, ServicesDep
 from api.query import QueryDep, QueryParams
@@ -19,28 +21,45 @@ Sort = Literal[SORTS]  # type: ignore[valid-type]
 Top = Annotated[int, Query(ge=1, le=100, description="How many themes or issues.")]
 
 
-@router.get("/top", response_model=ThemesResponse, responses=error_responses(401, 403, 404, 422))
-def top(
+@router.get("/top", response_model=ThemesResponse, responses=error_responses(401, 403, 404, 422, 503))
+async def top(
     services: ServicesDep,
     principal: ReadKey,
     params: QueryDep,
     top: Top = 10,
     sort: Annotated[Sort, Query(description="count | impact | nps_impact | negative_rate | change.")] = "count",
     sub_themes: Annotated[bool, Query(description="Cluster each theme into sub-themes.")] = True,
-) -> dict[str, Any]:
+) -> Response:
     """The top fault themes: count, share, negative rate, change, keywords, sub-themes, impact, masked examples."""
-    ref = _ref(services, params)
-    themes = top_themes(services.store, params.query, model=ref, top=top, sort=sort, sub_themes=sub_themes,
-                        taxonomy=services.models.taxonomy(ref), segmenter=services.models.segmenter)
-    return _response(params, ref, themes)
+
+    def compute() -> dict[str, Any]:
+        ref = _ref(services, params)
+        themes = top_themes(services.store, params.query, model=ref, top=top, sort=sort, sub_themes=sub_themes,
+                            taxonomy=services.models.taxonomy(ref), segmenter=services.models.segmenter)
+        return _response(params, ref, themes)
+
+    return await _respond(services, params, ("top", top, sort, sub_themes), compute)
 
 
-@router.get("/emerging", response_model=ThemesResponse, responses=error_responses(401, 403, 404, 422))
-def emerging(services: ServicesDep, principal: ReadKey, params: QueryDep, top: Top = 10) -> dict[str, Any]:
+@router.get("/emerging", response_model=ThemesResponse, responses=error_responses(401, 403, 404, 422, 503))
+async def emerging(services: ServicesDep, principal: ReadKey, params: QueryDep, top: Top = 10) -> Response:
     """Fault types or keywords whose mentions in the window rise significantly over their baseline."""
-    ref = _ref(services, params)
-    issues = emerging_issues(services.store, params.query, model=ref, taxonomy=services.models.taxonomy(ref))
-    return _response(params, ref, issues[:top])
+
+    def compute() -> dict[str, Any]:
+        ref = _ref(services, params)
+        issues = emerging_issues(services.store, params.query, model=ref, taxonomy=services.models.taxonomy(ref))
+        return _response(params, ref, issues[:top])
+
+    return await _respond(services, params, ("emerging", top), compute)
+
+
+async def _respond(services: Services, params: QueryParams, route: tuple[Any, ...],
+                   compute: Callable[[], dict[str, Any]]) -> Response:
+    """``compute()`` through the capped pool, cached per route, parameters and store data version."""
+    active = services.models.active.ref if services.models.active is not None else None
+    key = ("themes", *route, json.dumps(params.query.to_dict(), ensure_ascii=False), params.model, active,
+           services.store.data_version())
+    return await services.heavy.respond("themes", key, compute, ThemesResponse)
 
 
 def _ref(services: Services, params: QueryParams) -> str:
