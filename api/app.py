@@ -70,8 +70,8 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 pinned_model=settings.api.model,
             )  # fmt: skip
             await asyncio.to_thread(service.load_active)
-            keys = KeyRing(settings.api.api_keys)
-            if not len(keys):
+            keys = KeyRing(settings.api.api_keys, settings.api.keys_file)
+            if not len(keys) and settings.api.keys_file is None:
                 logger.warning("no API keys configured: every /v1 request gets 401 "
                                "(create one with `feedback-nlp api-key create`)")
             app.state.services = Services(settings=settings, store_or_none=store, models=service, keys=keys,

@@ -63,6 +63,8 @@ async def _principal(services: ServicesDep, api_key: str | None = Security(_api_
     principal = services.keys.authenticate(key)
     if principal is None:
         raise ApiError(401, "unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+    if principal.expired():
+        raise ApiError(401, "unauthorized", "expired API key", headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 

@@ -4,18 +4,35 @@ A client sends its key as ``X-API-Key: <key>`` or ``Authorization: Bearer <key>`
 The server hashes it and compares with the configured hashes in constant time; the
 key itself is never stored. Scopes: ``read`` (KPIs, themes, models), ``classify``,
 ``ingest``, ``admin`` (activate models; implies every other scope). No key or an
-unknown key: 401; a known key without the route's scope: 403.
+unknown key: 401; an expired key: 401; a known key without the route's scope: 403.
+
+Keys come from the settings and, when ``keys_file`` is set, from a JSON file that
+:class:`KeyRing` re-reads while the server runs (``feedback-nlp api-key create/revoke
+--file``): a cheap ``stat`` at most once a second, a reload when the file's size,
+modification time or inode changed. A file that cannot be read keeps the keys it had.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import logging
+import os
 import secrets
-from collections.abc import Iterable
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
 
 from feedback_nlp.config import ApiKeySpec, ApiScope
+
+logger = logging.getLogger(__name__)
 
 SCOPES: tuple[ApiScope, ...] = ("read", "classify", "ingest", "admin")
 KEY_PREFIX = "fnlp_"
@@ -53,25 +70,124 @@ class Principal:
 
     name: str
     scopes: frozenset[str]
+    expires_at: datetime | None = None
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
 
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and (now or datetime.now(UTC)) >= self.expires_at
+
+
+_SPECS = TypeAdapter(list[ApiKeySpec])
+
+
+def read_keys_file(path: Path) -> list[ApiKeySpec]:
+    """The entries of a keys file; a missing file has none. Raises ``ValueError`` (bad JSON or entry) or ``OSError``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    try:
+        return _SPECS.validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        raise ValueError(f"{path}: {where}: {first['msg']}") from None
+
+
+def write_keys_file(path: Path, specs: Iterable[ApiKeySpec]) -> None:
+    """Write ``specs`` to ``path`` atomically (a temporary file next to it, then ``os.replace``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entries = [spec.model_dump(mode="json", exclude_none=True) for spec in specs]
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(entries, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)  # keep the mode the server's user can read
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _entries(specs: Iterable[ApiKeySpec]) -> list[tuple[str, Principal]]:
+    return [(spec.key_sha256.lower(), Principal(spec.name, frozenset(spec.scopes), spec.expires_at))
+            for spec in specs]
+
 
 class KeyRing:
-    """The configured keys, looked up by the hash of a presented key."""
+    """The accepted keys, looked up by the hash of a presented key.
 
-    def __init__(self, specs: Iterable[ApiKeySpec]) -> None:
-        self._specs = [(spec.key_sha256.lower(), Principal(spec.name, frozenset(spec.scopes))) for spec in specs]
+    ``keys_file``: more keys, re-read when the file changes (checked at most every
+    ``check_interval_s`` seconds); a broken file keeps the previous keys and logs one warning.
+    """
+
+    def __init__(self, specs: Iterable[ApiKeySpec], keys_file: Path | None = None, *,
+                 check_interval_s: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._static = _entries(specs)
+        self._file_entries: list[tuple[str, Principal]] = []
+        self.keys_file = Path(keys_file) if keys_file is not None else None
+        self.check_interval_s = check_interval_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._signature: tuple[int, int, int] | None = None
+        self._checked_at: float | None = None
+        self.refresh(force=True)
 
     def __len__(self) -> int:
-        return len(self._specs)
+        return len(self._static) + len(self._file_entries)
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Re-read the keys file if it changed (and the last check is older than the interval)."""
+        if self.keys_file is None:
+            return
+        now = self._clock()
+        checked = self._checked_at
+        if not force and checked is not None and now - checked < self.check_interval_s:
+            return
+        with self._lock:
+            if not force and self._checked_at is not None and now - self._checked_at < self.check_interval_s:
+                return  # another thread checked meanwhile
+            self._checked_at = now
+            try:
+                st = os.stat(self.keys_file)
+                signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except FileNotFoundError:
+                signature = (0, 0, 0)
+            except OSError as exc:
+                if self._signature != (-1, -1, -1):
+                    logger.warning("keys file %s cannot be read (%s); keeping its previous %d keys",
+                                   self.keys_file, exc, len(self._file_entries))
+                self._signature = (-1, -1, -1)
+                return
+            if signature == self._signature:
+                return
+            self._signature = signature
+            try:
+                entries = _entries(read_keys_file(self.keys_file))
+            except (OSError, ValueError) as exc:  # ValidationError and JSON errors are ValueErrors
+                logger.warning("keys file %s not reloaded (%s); keeping its previous %d keys",
+                               self.keys_file, " ".join(str(exc).split()), len(self._file_entries))
+                return
+            if entries != self._file_entries:
+                logger.info("keys file %s: %d keys", self.keys_file, len(entries))
+            self._file_entries = entries
 
     def authenticate(self, key: str) -> Principal | None:
-        """The principal of ``key``, or ``None``; compares every hash in constant time."""
+        """The principal of ``key``, or ``None``; compares every hash in constant time.
+
+        An expired key still authenticates here: check :meth:`Principal.expired`.
+        """
+        self.refresh()
         digest = hash_key(key)
         found = None
-        for stored, principal in self._specs:
+        for stored, principal in (*self._static, *self._file_entries):
             if hmac.compare_digest(stored, digest):
                 found = principal
         return found

@@ -10,11 +10,12 @@ read settings themselves, so they stay testable without an environment.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -108,6 +109,16 @@ class ApiKeySpec(BaseModel):
     name: str = Field(..., min_length=1, description="Who holds the key (shown in logs, never the key).")
     key_sha256: str = Field(..., pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the key.")
     scopes: list[ApiScope] = Field(..., min_length=1, description="What the key may do; admin implies all.")
+    expires_at: datetime | None = Field(
+        None, description="When the key stops working (ISO 8601; without a zone: UTC). None: never."
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class ApiSettings(BaseModel):
@@ -117,6 +128,12 @@ class ApiSettings(BaseModel):
         default_factory=list,
         description='Accepted keys, a JSON list: \'[{"name": "bi", "key_sha256": "…", "scopes": ["read"]}]\' '
         "(`feedback-nlp api-key create` prints an entry).",
+    )
+    keys_file: Path | None = Field(
+        None,
+        description="A JSON file of more keys, entries as in api_keys plus optional expires_at; re-read while "
+        "the server runs (at most once a second, when its size or modification time changes), so "
+        "`feedback-nlp api-key create/revoke --file` take effect without a restart.",
     )
     max_texts: int = Field(1000, gt=0, description="Most texts in one classify request.")
     max_text_length: int = Field(5000, gt=0, description="Longest text classify accepts, in characters.")
