@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from api.errors import ApiError
 from api.heavy import HeavyWork
 from api.metrics import ApiMetrics
+from api.query import QueryParams
 from api.runtime import ModelService
 from api.security import KeyRing, Principal
 from feedback_nlp.config import ApiScope, Settings
@@ -23,7 +25,7 @@ class Services:
     """Everything the lifespan handler builds, kept on ``app.state.services``."""
 
     settings: Settings
-    #: None in a classify-only worker (``FEEDBACK_NLP_API__STORE=none``): use :meth:`require_store`.
+    #: None in a classify-only worker (``FEEDBACK_NLP_API__STORE=none``): use :attr:`store`.
     store_or_none: Store | None
     models: ModelService
     keys: KeyRing
@@ -38,6 +40,12 @@ class Services:
             raise ApiError(503, "store_unavailable", "this worker serves classification only "
                            "(FEEDBACK_NLP_API__STORE=none); send store requests to the server that holds the store")
         return self.store_or_none
+
+    def result_key(self, route: tuple[Any, ...], params: QueryParams) -> tuple[Any, ...]:
+        """The cache key of a KPI or theme result: route and its parameters, the query, the model
+        asked for and the one serving, and the store's data version (every write changes it)."""
+        return (*route, json.dumps(params.query.to_dict(), ensure_ascii=False), params.model,
+                self.models.active_ref, self.store.data_version())
 
 
 async def get_services(request: Request) -> Services:

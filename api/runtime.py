@@ -92,6 +92,11 @@ class ModelService:
     def active(self) -> LoadedModel | None:
         return self._active
 
+    @property
+    def active_ref(self) -> str | None:
+        """``name@version`` of the model serving now, or None."""
+        return self._active.ref if self._active is not None else None
+
     def _resolve(self, ref: str | None) -> Path:
         if ref is None:  # NoModelError: 503 no_model
             if self.store is None and self.pinned_model:

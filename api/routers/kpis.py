@@ -6,7 +6,6 @@ per store data version); the catalogue is static and answered directly.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
@@ -60,14 +59,11 @@ async def kpi(
 
 
 async def _respond(services: Services, params: QueryParams, ids: list[str] | None) -> Response:
-    active = services.models.active.ref if services.models.active is not None else None
-    key = ("kpis", tuple(ids) if ids else None, json.dumps(params.query.to_dict(), ensure_ascii=False),
-           params.model, active, services.store.data_version())
+    key = services.result_key(("kpis", tuple(ids) if ids else None), params)
     return await services.heavy.respond("kpis", key, lambda: _compute(services, params, ids), KpisResponse)
 
 
 def _compute(services: Services, params: QueryParams, ids: list[str] | None) -> dict[str, Any]:
-    active = services.models.active.ref if services.models.active is not None else None
     report = compute_kpis(services.store, params.query, ids=ids, targets=services.settings.kpi_targets,
-                          model=params.model, active_model=active)
+                          model=params.model, active_model=services.models.active_ref)
     return report.to_dict()

@@ -23,7 +23,7 @@ def _item(info: ModelInfo, services: Services, active: str | None) -> ModelItem:
 @router.get("", response_model=ModelsResponse, responses=error_responses(401, 403))
 def models(services: ServicesDep, principal: ReadKey) -> ModelsResponse:
     """The models in the model folder, newest first: which one is active and which are loaded."""
-    active = services.models.active.ref if services.models.active is not None else None
+    active = services.models.active_ref
     infos = list_models(services.models.model_dir)
     return ModelsResponse(active=active, models=[_item(i, services, active) for i in infos])
 

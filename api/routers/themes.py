@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -56,16 +55,13 @@ async def emerging(services: ServicesDep, principal: ReadKey, params: QueryDep, 
 async def _respond(services: Services, params: QueryParams, route: tuple[Any, ...],
                    compute: Callable[[], dict[str, Any]]) -> Response:
     """``compute()`` through the capped pool, cached per route, parameters and store data version."""
-    active = services.models.active.ref if services.models.active is not None else None
-    key = ("themes", *route, json.dumps(params.query.to_dict(), ensure_ascii=False), params.model, active,
-           services.store.data_version())
-    return await services.heavy.respond("themes", key, compute, ThemesResponse)
+    return await services.heavy.respond("themes", services.result_key(("themes", *route), params), compute,
+                                        ThemesResponse)
 
 
 def _ref(services: Services, params: QueryParams) -> str:
     """The model whose predictions to read: as asked, else the serving model's, else the newest predicted."""
-    active = services.models.active.ref if services.models.active is not None else None
-    return require_prediction_model(services.store, params.model, active)
+    return require_prediction_model(services.store, params.model, services.models.active_ref)
 
 
 def _response(params: QueryParams, ref: str, items: list[Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typer
 
 from feedback_nlp.cli import api_key, classify, db, ingest, kpis, label, models, serve, themes, train
-from feedback_nlp.cli.common import err, state
+from feedback_nlp.cli.common import fail, state
 from feedback_nlp.errors import FeedbackNLPError
 
 app = typer.Typer(help="Mine Chinese after-sales feedback.", no_args_is_help=True, add_completion=False,
@@ -33,10 +33,7 @@ def main() -> None:
     try:
         app()
     except FeedbackNLPError as exc:
-        if state["debug"]:
-            raise
-        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise SystemExit(exc.exit_code) from None
+        raise SystemExit(fail(exc).exit_code) from None  # fail() re-raises with --debug
 
 
 __all__ = ["app", "main"]
