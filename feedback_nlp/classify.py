@@ -178,10 +178,10 @@ def _classified_batches(
             yield chunk, classification.classify(chunk[text_column].astype(object).tolist())
         return
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(classification,)) as pool:
-        pending: deque = deque()
+        pending: deque[tuple[pd.DataFrame, Future[list[dict[str, Any]]]]] = deque()
         for chunk in batches:
             pending.append((chunk, pool.submit(_classify_in_worker, chunk[text_column].astype(object).tolist())))
             if len(pending) >= 2 * workers:

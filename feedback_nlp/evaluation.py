@@ -249,7 +249,7 @@ def _score_multi_label(
     if not rows:
         return {}
     pred_values = _predicted_column(predicted, head, rows)
-    gold_sets = [list(gold_values[i]) for i in rows]
+    gold_sets = [list(value) for value in gold_values if value is not None]  # the rows, in order
     pred_sets = [parse_codes(pred_values[i], empty_is_unknown=False) or [] for i in rows]
     _check_codes(gold_sets, codes, head, "gold", rows)
     _check_codes(pred_sets, codes, head, "predicted", rows)
@@ -315,7 +315,9 @@ def _score_single_label(
     }
 
 
-def _per_label(codes: Sequence[str], precision: Any, recall: Any, f1: Any, support: Any, n_predicted: Any) -> dict:
+def _per_label(
+    codes: Sequence[str], precision: Any, recall: Any, f1: Any, support: Any, n_predicted: Any
+) -> dict[str, dict[str, Any]]:
     return {
         code: {
             "precision": _round(precision[j]),
@@ -338,7 +340,7 @@ def _predicted_column(predicted: pd.DataFrame, column: str, rows: list[int], *, 
             f"predicted has no {column!r} column but gold labels it on {len(rows)} row(s); "
             "predict every head the taxonomy has"
         )
-    values = predicted[column].astype(object).tolist()
+    values: list[Any] = predicted[column].astype(object).tolist()
     for i in rows:
         if _is_missing(values[i]) or (single and not str(values[i]).strip()):
             raise InputError(f"row {i + 1}: predicted {column} is missing; predictions must be fully known")

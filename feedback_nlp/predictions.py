@@ -18,11 +18,9 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pyarrow as pa
 
 from feedback_nlp.errors import PredictionsError, PredictionsWriteError
 from feedback_nlp.store import Store
@@ -43,13 +41,7 @@ def split_model_key(key: str) -> tuple[str, str]:
 
 def prediction_models(store: Store) -> pd.DataFrame:
     """One row per model version with stored predictions: model, n, last_predicted_at (newest first)."""
-    return store.cursor().execute(
-        """
-        SELECT model_name || '@' || model_version AS model, count(*) AS n, max(predicted_at) AS last_predicted_at
-        FROM predictions GROUP BY model_name, model_version
-        ORDER BY last_predicted_at DESC, model
-        """
-    ).df()
+    return store.prediction_models()
 
 
 NO_PREDICTIONS_HINT = (
@@ -186,34 +178,7 @@ def store_predictions(store: Store, feedback_ids: Sequence[str], records: Sequen
         rows["scores"].append(_scores_json(record))
     if not rows["feedback_id"]:
         return out
-    batch = pa.table({
-        "feedback_id": pa.array(rows["feedback_id"], pa.string()),
-        "fault_types": pa.array(rows["fault_types"], pa.list_(pa.string())),
-        "primary_fault": pa.array(rows["primary_fault"], pa.string()),
-        "sentiment": pa.array(rows["sentiment"], pa.string()),
-        "aspects": pa.array(rows["aspects"], pa.list_(pa.string())),
-        "scores": pa.array(rows["scores"], pa.string()),
-    })  # fmt: skip
-    con = store.cursor()
-    try:
-        con.register("_prediction_batch", batch)
-        con.execute(
-            """
-            INSERT INTO predictions (feedback_id, model_name, model_version, fault_types, primary_fault,
-                                     sentiment, aspects, scores, predicted_at)
-            SELECT feedback_id, ?, ?, fault_types, primary_fault, sentiment, aspects, CAST(scores AS JSON), ?
-            FROM _prediction_batch
-            ON CONFLICT (feedback_id, model_name, model_version) DO UPDATE SET
-              fault_types = excluded.fault_types, primary_fault = excluded.primary_fault,
-              sentiment = excluded.sentiment, aspects = excluded.aspects, scores = excluded.scores,
-              predicted_at = excluded.predicted_at
-            """,
-            [model_name, model_version, datetime.now(UTC)],
-        )
-        con.unregister("_prediction_batch")
-    finally:
-        con.close()
-    store.mark_changed()  # cached KPI and theme results of the API read the new predictions
+    store.upsert_predictions(model_name, model_version, rows)  # also marks the store changed (API caches)
     out.n_stored = len(rows["feedback_id"])
     return out
 
@@ -225,24 +190,10 @@ def _feedback_batches(store: Store, model_name: str, model_version: str, *, only
     Each batch is a fresh query after the last id seen, so memory holds one batch and
     rows stored meanwhile (by this run) are never read twice.
     """
-    missing = ("AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.feedback_id = f.feedback_id "
-               "AND p.model_name = ? AND p.model_version = ?)") if only_missing else ""
     last: str | None = None
     while True:
-        params: list[Any] = [model_name, model_version] if only_missing else []
-        after = ""
-        if last is not None:
-            after = "AND f.feedback_id > ?"
-            params.append(last)
-        con = store.cursor()
-        try:
-            rows = con.execute(
-                f"SELECT f.feedback_id, f.text FROM feedback f WHERE TRUE {missing} {after} "
-                f"ORDER BY f.feedback_id LIMIT {int(batch_size)}",
-                params,
-            ).fetchall()
-        finally:
-            con.close()
+        rows = store.feedback_texts(model_name, model_version, only_missing=only_missing, after=last,
+                                    limit=batch_size)
         if not rows:
             return
         yield [(str(r[0]), r[1]) for r in rows]
@@ -257,18 +208,7 @@ def missing_predictions(store: Store, model: str) -> int:
 
 def _count_feedback(store: Store, model_name: str, model_version: str) -> tuple[int, int]:
     """(feedback rows, of which already predicted by this model version)."""
-    con = store.cursor()
-    try:
-        n, done = con.execute(
-            """
-            SELECT count(*), count(p.feedback_id) FROM feedback f
-            LEFT JOIN predictions p ON p.feedback_id = f.feedback_id AND p.model_name = ? AND p.model_version = ?
-            """,
-            [model_name, model_version],
-        ).fetchone()
-    finally:
-        con.close()
-    return int(n), int(done)
+    return store.count_predicted(model_name, model_version)
 
 
 def classify_store(store: Store, classification: Classification, *, only_missing: bool = True,

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from feedback_nlp.errors import QueryError
+from feedback_nlp.errors import QueryError as QueryError  # re-exported
 
 DIMENSIONS: tuple[str, ...] = (
     "product_line", "product_model", "channel", "region", "team", "engineer_id", "source",
@@ -112,8 +112,8 @@ class Query:
 
     def replace(self, **changes: Any) -> Query:
         """A copy with some fields changed (validated again)."""
-        fields = {"start": self.start, "end": self.end, "filters": self.filters,
-                  "group_by": self.group_by, "period": self.period}
+        fields: dict[str, Any] = {"start": self.start, "end": self.end, "filters": self.filters,
+                                  "group_by": self.group_by, "period": self.period}
         fields.update(changes)
         return Query(**fields)
 

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -108,7 +108,7 @@ class Taxonomy:
     def head(self, head: str) -> LabelGroup:
         if head not in HEADS:
             raise KeyError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
-        return getattr(self, head)
+        return cast(LabelGroup, getattr(self, head))
 
     @property
     def active_heads(self) -> list[str]:
@@ -181,7 +181,8 @@ class Taxonomy:
 
         A frozen value, so one shared instance is safe; parsing costs ~60 ms a call.
         """
-        return _default_taxonomy(cls)
+        # A class object is hashable; mypy reads the dataclass's instance __hash__ (python/mypy#20409).
+        return _default_taxonomy(cls)  # type: ignore[arg-type]
 
 
 def _parse_group(raw: Any, *, head: str, source: str) -> LabelGroup:

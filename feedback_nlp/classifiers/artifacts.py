@@ -115,7 +115,7 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     """Read and validate ``metadata.json`` of a model directory. Raises :class:`ConfigError`."""
     file = Path(path) / METADATA_FILE
     try:
-        metadata = json.loads(file.read_text(encoding="utf-8"))
+        metadata: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path} is not a model directory: {METADATA_FILE} is missing") from exc
     except (OSError, json.JSONDecodeError) as exc:

@@ -21,7 +21,7 @@ import pickle
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import joblib
 import numpy as np
@@ -82,7 +82,7 @@ class LinearHead:
         if coef_t is None:
             coef_t = self._coef_t = np.ascontiguousarray(self.coef.T)
         logits = np.asarray(features @ coef_t) + self.intercept
-        return softmax(logits, axis=1) if self.multiclass else expit(logits)
+        return cast(np.ndarray, softmax(logits, axis=1) if self.multiclass else expit(logits))
 
 
 #: Training rows from which the fits run in ``n_jobs`` worker processes; below it,
@@ -136,6 +136,8 @@ class TfidfClassifier:
     """
 
     kind = BASELINE_KIND
+    #: The metadata a loaded model was read from (set by :meth:`load` only).
+    metadata_: dict[str, Any]
 
     def __init__(
         self,
@@ -438,14 +440,15 @@ class TfidfClassifier:
         except Exception as exc:  # unpickling a damaged file raises whatever it meets
             raise ConfigError(f"{weights}: unreadable model weights ({exc}); re-train the model") from exc
         params = meta.get("parameters", {})
+        taxonomy = model_taxonomy(meta)
         model = cls(
-            model_taxonomy(meta),
+            taxonomy,
             name=meta["name"],
             version=meta["version"],
             char_ngram_range=tuple(params.get("char_ngram_range", (1, 3))),
             segmenter=segmenter,
         )
-        model.taxonomy_ = model.taxonomy
+        model.taxonomy_ = taxonomy
         model.char_vectorizer_ = state["char_vectorizer"]
         model.word_vectorizer_ = state["word_vectorizer"]
         model.heads_ = {h: LinearHead(c, b, multiclass=m) for h, (c, b, m) in state["heads"].items()}

@@ -7,16 +7,20 @@ classes and :mod:`~feedback_nlp.classifiers.artifacts` never import it).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedback_nlp.classifiers.artifacts import BASELINE_KIND, TRANSFORMER_KIND, read_metadata
 from feedback_nlp.errors import ConfigError
 
+if TYPE_CHECKING:
+    from feedback_nlp.classifiers.baseline import TfidfClassifier
+    from feedback_nlp.classifiers.transformer import TransformerClassifier
 
-def load_classifier(  # noqa: ANN201 - returns a Classifier
+
+def load_classifier(
     path: str | Path, *, segmenter: Any = None, quantize: bool = False, num_threads: int | None = None,
     runtime: str = "torch",
-):
+) -> TfidfClassifier | TransformerClassifier:
     """Load any model directory; its ``kind`` picks the class.
 
     ``quantize``, ``num_threads`` and ``runtime`` are inference options of transformer models;

@@ -16,7 +16,7 @@ import json
 import sys
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table as RichTable
 
 from feedback_nlp.cli.common import console, existing_store, fail
@@ -35,8 +35,9 @@ def run_kpis(store: Store, settings: Settings, *, start: str | None = None, end:
              filters: list[str] | None = None, group_by: str | None = None, period: str | None = None,
              model: str | None = None, ids: list[str] | None = None) -> KpiReport:
     """Build the query from CLI-style values and compute the KPIs with the settings' targets and zone."""
-    query = Query(start=start, end=end, filters=Query.parse_filters(filters or []), group_by=group_by,
-                  period=period)
+    # Query parses ISO date strings (YYYY-MM-DD) itself; its fields are annotated with the parsed type.
+    filter_values = {key: tuple(values) for key, values in Query.parse_filters(filters or []).items()}
+    query = Query(start=start, end=end, filters=filter_values, group_by=group_by, period=period)  # type: ignore[arg-type]
     return compute_kpis(store, query, ids=ids or None, targets=settings.kpi_targets, model=model,
                         timezone=settings.timezone)
 
@@ -100,9 +101,11 @@ def render_table(report: KpiReport, console: Console) -> None:
         table.add_column(q.group_by)
     if q.period:
         table.add_column(q.period)
-    for name, justify in (("value", "right"), ("target", "right"), ("", "center"), ("n", "right"),
-                          ("details / reason", "left")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("value", "right"), ("target", "right"), ("", "center"), ("n", "right"), ("details / reason", "left"),
+    )
+    for name, justify in columns:
+        table.add_column(name, justify=justify, overflow="fold")
     for r in report.results:
         cells = [r.name_zh, r.id]
         if q.group_by:

@@ -67,6 +67,7 @@ def _pool(in_path: Path | None, from_store: bool, text_column: str, store: Store
             raise ConfigError("no store yet: ingest feedback first, or pick from a file with --in")
         frame = store.read_table("feedback", ["feedback_id", "text"])
         return frame[frame["text"].notna()].reset_index(drop=True)
+    assert in_path is not None  # exactly one of --in and --from-store, checked above
     parts = list(iter_input(in_path, batch_size=50_000, text_column=text_column))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"text": []})
     if text_column != "text":

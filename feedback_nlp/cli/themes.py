@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import typer
+from rich.console import JustifyMethod
 from rich.table import Table as RichTable
 
 from feedback_nlp.cli.common import console, existing_store, fail
@@ -66,7 +67,9 @@ def themes(
         raise fail(ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
     settings = get_settings()
     try:
-        query = Query(start=start, end=end, filters=Query.parse_filters(filters), period=period)
+        # Query parses ISO date strings (YYYY-MM-DD) itself; its fields are annotated with the parsed type.
+        filter_values = {key: tuple(values) for key, values in Query.parse_filters(filters).items()}
+        query = Query(start=start, end=end, filters=filter_values, period=period)  # type: ignore[arg-type]
         with existing_store(settings) as store:
             active = active_model(store)
             ref = require_prediction_model(store, model, active)
@@ -93,9 +96,11 @@ def themes(
 def _print_themes(result: list[Any], ref: str, query: dict[str, Any]) -> None:
     window = f"{query['from'] or '…'} – {query['to'] or '…'}"
     table = RichTable(title=f"高频故障主题 top fault themes ({window}, model {ref})")
-    for column, justify in (("#", "right"), ("故障类型", "left"), ("提及", "right"), ("占比", "right"),
-                            ("负面率", "right"), ("环比", "right"), ("满意度影响", "right"), ("NPS影响", "right"),
-                            ("关键词", "left"), ("子主题", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("#", "right"), ("故障类型", "left"), ("提及", "right"), ("占比", "right"), ("负面率", "right"),
+        ("环比", "right"), ("满意度影响", "right"), ("NPS影响", "right"), ("关键词", "left"), ("子主题", "left"),
+    )
+    for column, justify in columns:
         table.add_column(column, justify=justify, overflow="fold")
     for t in result:
         change = "-" if t.change is None else f"{t.change:+d} ({_pct(t.change_rate, signed=True)})"

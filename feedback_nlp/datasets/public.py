@@ -132,7 +132,7 @@ def labelled_car_complaints(public_dir: str | Path) -> pd.DataFrame:
     frame["letters"] = frame["problem"].map(car_letters)
     frame["date"] = pd.to_datetime(frame["datetime"].astype(str).str.replace("/", "-"), format="mixed", errors="coerce")
     faults, _ = rule_labels(frame["text"])
-    fault_types = []
+    fault_types: list[list[str] | None] = []
     for found, letters in zip(faults, frame["letters"], strict=True):
         if found:
             fault_types.append(found)

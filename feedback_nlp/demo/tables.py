@@ -27,8 +27,10 @@ catalogue are data files (see :mod:`.catalog` and :mod:`.phrases`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -262,7 +264,7 @@ class _World:
         return _day_number(self.start) * _DAY
 
     def category(self, line_idx: np.ndarray) -> np.ndarray:
-        return np.array([p.category for p in self.lines], dtype=object)[line_idx]
+        return cast(np.ndarray, np.array([p.category for p in self.lines], dtype=object)[line_idx])
 
     def is_holiday(self, secs: np.ndarray) -> np.ndarray:
         return np.isin(secs // _DAY, self.holidays)
@@ -279,7 +281,7 @@ class _World:
         w = (1 + 0.25 * t) * (1 + amp * np.cos(2 * np.pi * (doy - peak) / 365.25))
         weekend = ((days + 3) % 7) >= 5
         w = w * np.where(weekend, 1.1, 1.0) * np.where(np.isin(days, self.holidays), 0.6, 1.0)
-        return w / w.sum()
+        return cast(np.ndarray, w / w.sum())
 
 
 def _day_number(d: date) -> int:
@@ -404,7 +406,7 @@ def _failure_age(rng: np.random.Generator, fault: np.ndarray) -> np.ndarray:
 def _pick_team(rng: np.random.Generator, world: _World, region: np.ndarray) -> np.ndarray:
     n_in_region = np.bincount(world.team_region, minlength=len(world.region_names))
     first = np.searchsorted(world.team_region, np.arange(len(world.region_names)))
-    return first[region] + (rng.random(len(region)) * n_in_region[region]).astype(np.int64)
+    return cast(np.ndarray, first[region] + (rng.random(len(region)) * n_in_region[region]).astype(np.int64))
 
 
 def _customers_for_units(rng: np.random.Generator, unit: np.ndarray, n_units: int) -> tuple[np.ndarray, int]:
@@ -792,7 +794,7 @@ def _other_model_same_line(rng: np.random.Generator, world: _World, model: np.nd
     line = world.model_line[model]
     first = np.searchsorted(world.model_line, line)
     count = np.bincount(world.model_line)[line]
-    return first + (rng.random(len(model)) * count).astype(np.int64)
+    return cast(np.ndarray, first + (rng.random(len(model)) * count).astype(np.int64))
 
 
 # --------------------------------------------------------------------------- feedback
@@ -879,7 +881,7 @@ def _feedback(rng: np.random.Generator, world: _World, tk: dict[str, np.ndarray]
                         x.rating))
     m = len(fb_rows)
     ids = _ids("FB", m, 8)
-    cols = list(zip(*fb_rows, strict=True)) if fb_rows else [[] for _ in range(9)]
+    cols: list[Sequence[Any]] = list(zip(*fb_rows, strict=True)) if fb_rows else [[] for _ in range(9)]
     frame = pd.DataFrame({
         "feedback_id": ids,
         "text": pd.array(cols[0], dtype="str"),
@@ -971,4 +973,4 @@ def _timestamps(secs: np.ndarray) -> pd.Series:
 def _seconds(ts: pd.Series) -> np.ndarray:
     """Inverse of :func:`_timestamps` for present values."""
     naive = ts.dt.tz_localize(None)
-    return (naive - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy().astype(np.int64)
+    return cast(np.ndarray, (naive - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy().astype(np.int64))

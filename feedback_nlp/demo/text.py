@@ -638,8 +638,8 @@ class TextGenerator:
                 fault = "none" if u() < _P_NONE_COMPLAINT else self._draw_fault(line) or "none"
                 rows.append(self._complaint(line, fault, None, ()))
             elif source == "review":
-                fault = None if u() < _P_NONE_REVIEW else self._draw_fault(line)
-                rows.append(self._review(line, fault, None))
+                review_fault = None if u() < _P_NONE_REVIEW else self._draw_fault(line)
+                rows.append(self._review(line, review_fault, None))
             else:
                 fault = "none" if u() < _P_NONE_FOLLOWUP else self._draw_fault(line) or "none"
                 reached = u() < 0.85

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -169,7 +170,8 @@ def _to_float(s: pd.Series) -> pd.Series:
 
 def _numbers(arr: pa.Array) -> np.ndarray:
     ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER), False)
-    return pc.cast(pc.if_else(ok, arr, pa.scalar(None, pa.string())), pa.float64()).to_numpy(zero_copy_only=False)
+    floats = pc.cast(pc.if_else(ok, arr, pa.scalar(None, pa.string())), pa.float64())
+    return cast(np.ndarray, floats.to_numpy(zero_copy_only=False))
 
 
 def _parse_datetimes(s: pd.Series, timezone: str) -> pd.Series:
@@ -207,8 +209,8 @@ def _parse_forgiving(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     def field(name: str) -> np.ndarray:
         text = parts.field(name)
         empty = pc.fill_null(pc.equal(text, ""), True)
-        return pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), text), pa.float64()).to_numpy(
-            zero_copy_only=False)
+        floats = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), text), pa.float64())
+        return cast(np.ndarray, floats.to_numpy(zero_copy_only=False))
 
     year, month, day = field("y"), field("mo"), field("d")
     hour, minute, second = (np.nan_to_num(field(n)) for n in ("h", "mi", "s"))

@@ -24,7 +24,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -117,7 +117,7 @@ def read_chunks(
     )
 
 
-def frame_chunks(records: list[dict[str, Any]], chunk_rows: int) -> tuple[SourceInfo, Iterator[RawChunk]]:
+def frame_chunks(records: Sequence[Mapping[str, Any]], chunk_rows: int) -> tuple[SourceInfo, Iterator[RawChunk]]:
     """Chunks from in-memory records (rows posted to the API); row numbers start at 1."""
 
     def gen() -> Iterator[RawChunk]:

@@ -29,25 +29,26 @@ def as_of(ctx: Context) -> datetime | None:
     _, hi = ctx.query.bounds(ctx.timezone)
     if hi is not None:
         return hi
-    row = ctx.cur.execute("SELECT max(created_at) FROM tickets").fetchone()
-    if row is None or row[0] is None:
+    last = ctx.reader.last_ticket_at()
+    if last is None:
         return None
-    last = row[0]
     return last.astimezone(ZoneInfo(ctx.timezone)) + timedelta(microseconds=1)
 
 
-def _ends(ctx: Context, until: datetime) -> list[tuple[date | None, datetime]]:
-    """(period label, moment the backlog is taken) for each period, or one (None, T)."""
+def _ends(ctx: Context, until: datetime) -> list[tuple[date | None, datetime]] | None:
+    """(period label, moment the backlog is taken) for each period, or one (None, T); None: no tickets."""
     period = ctx.query.period
     if period is None:
         return [(None, until)]
     tz = ZoneInfo(ctx.timezone)
     first = ctx.query.start
     if first is None:
-        row = ctx.cur.execute("SELECT min(created_at) FROM tickets").fetchone()
-        first = row[0].astimezone(tz).date()
+        first_at = ctx.reader.first_ticket_at()
+        if first_at is None:
+            return None
+        first = first_at.astimezone(tz).date()
     last = (until - timedelta(microseconds=1)).astimezone(tz).date()
-    out = []
+    out: list[tuple[date | None, datetime]] = []
     for start in period_starts(first, last, period):
         end = datetime.combine(add_periods(start, period), time(), tz)
         out.append((start, min(end, until)))
@@ -64,6 +65,8 @@ def compute(ctx: Context, ids: list[str]) -> list[KpiResult]:
     ctx.window["backlog_at"] = until.isoformat()
     hours = ctx.targets.get("resolution_time")
     ends = _ends(ctx, until)
+    if ends is None:
+        return ctx.null(ids, "no tickets in the store")
     if not ends:  # periods from a start after the newest ticket: none
         return ctx.null(ids, "the window starts after the newest ticket")
     values_sql = ", ".join("(?::DATE, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ)" for _ in ends)

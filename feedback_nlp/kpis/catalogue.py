@@ -27,7 +27,7 @@ from typing import Literal
 
 import pandas as pd
 
-from feedback_nlp.errors import UnknownKpiError
+from feedback_nlp.errors import UnknownKpiError as UnknownKpiError  # re-exported
 
 Direction = Literal["higher", "lower", "none"]
 CATEGORIES: dict[str, str] = {

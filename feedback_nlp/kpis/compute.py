@@ -94,10 +94,9 @@ def compute_kpis(store: Store, query: Query | None = None, *, ids: Sequence[str]
 
             active_model = recorded_active(store)
         chosen = resolve_prediction_model(store, model, active_model)
-    cur = store.cursor()
-    if tz != store.timezone:
-        cur.execute(f"SET TimeZone = '{tz.replace(chr(39), '')}'")
-    ctx = Context(cur=cur, query=query, timezone=tz, targets=resolved_targets, model=chosen,
+    # One read session (one cursor) for the whole computation, in the computation's zone.
+    reader = store.reader(tz)
+    ctx = Context(reader=reader, query=query, timezone=tz, targets=resolved_targets, model=chosen,
                   taxonomy=taxonomy or Taxonomy.default())
     results: list[KpiResult] = []
     try:

@@ -1,4 +1,4 @@
-"""What every KPI family shares: the cursor, the query rendered for each table, results.
+"""What every KPI family shares: the read session, the query rendered for each table, results.
 
 A :class:`Scope` says how one table (with its joins) answers the query's dimensions
 and window. A KPI whose scope cannot answer a filter or grouping (``source`` for
@@ -7,7 +7,8 @@ on a silently wider selection.
 
 All aggregation runs in DuckDB: each family issues one ``SELECT … GROUP BY g, p``
 (``g`` the grouping dimension, ``p`` the period start) and turns the few rows it
-gets back into results.
+gets back into results. This module builds that SQL; the store runs it, through the
+computation's :class:`~feedback_nlp.store.StoreReader` (:attr:`Context.reader`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from feedback_nlp.kpis.catalogue import CATALOGUE
 from feedback_nlp.kpis.results import MISSING_GROUP, KpiResult
 from feedback_nlp.query import Query, local_date_sql
 from feedback_nlp.query import fixed_offset_us as fixed_offset_us  # re-exported
+from feedback_nlp.store import StoreReader
 from feedback_nlp.taxonomy import Taxonomy
 
 _TICKET_DIMS = {d: f"t.{d}" for d in ("product_line", "product_model", "channel", "region", "team", "engineer_id")}
@@ -71,9 +72,9 @@ def sql_literal(text: str) -> str:
 
 @dataclass
 class Context:
-    """One computation: a cursor of its own, the query, targets and the chosen model."""
+    """One computation: a read session of its own (one cursor), the query, targets and the chosen model."""
 
-    cur: duckdb.DuckDBPyConnection
+    reader: StoreReader
     query: Query
     timezone: str
     targets: dict[str, float | None]
@@ -115,7 +116,8 @@ class Context:
         return local_date_sql(column, self.timezone)
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-        return self.cur.execute(sql, list(params)).df()
+        """The frame of ``sql`` run on this computation's session."""
+        return self.reader.frame(sql, params)
 
     def select_sql(self, scope: Scope, aggregates: str, *, where: str = "TRUE", extra_from: str = "",
                    extra_group: Sequence[str] = (), time: bool = True) -> tuple[str, list[Any]]:
@@ -167,8 +169,8 @@ class Context:
         done_at = "CASE WHEN t.status IN ('resolved', 'closed') THEN coalesce(t.resolved_at, t.closed_at) END"
         cond, params = self.where(TICKETS)
         # Later tickets a repeat_problem_rate base ticket can be repeated by.
-        row = self.cur.execute(f"SELECT min({done_at}), max({done_at}) FROM tickets t "
-                               f"WHERE {cond} AND t.status <> 'cancelled'", params).fetchone()
+        row = self.reader.row(f"SELECT min({done_at}), max({done_at}) FROM tickets t "
+                              f"WHERE {cond} AND t.status <> 'cancelled'", params)
         time_cond, time_params = self.query.replace(filters={}).where_sql("t.created_at", {}, self.timezone)
         if row is not None and row[0] is not None:
             time_cond, time_params = self._span(time_cond, time_params, row[0],
@@ -201,9 +203,9 @@ class Context:
                   GROUP BY f.ticket_id) pf ON pf.ticket_id = b.ticket_id
             """
             all_params += [name, version]
-        self.cur.execute(
+        self.reader.create_temp_table(
+            FAULT_TABLE,
             f"""
-            CREATE OR REPLACE TEMP TABLE {FAULT_TABLE} AS
             WITH base AS MATERIALIZED ({base}), codes AS ({codes})
             SELECT b.* EXCLUDE (fault_type), coalesce(c.code, {predicted}) AS fault
             FROM base b LEFT JOIN codes c ON c.raw = b.fault_type {pf_join}
@@ -234,8 +236,8 @@ class Context:
 
     def close(self) -> None:
         if self._fault_ready:
-            self.cur.execute(f"DROP TABLE IF EXISTS {FAULT_TABLE}")
-        self.cur.close()
+            self.reader.drop_temp_table(FAULT_TABLE)
+        self.reader.close()
 
     # -- results ----------------------------------------------------------------------
     def keys(self, frame: pd.DataFrame) -> Iterator[tuple[tuple[str | None, date | None], dict[str, Any]]]:
@@ -254,7 +256,7 @@ class Context:
                ) -> KpiResult:
         """A result with the target and ``met`` filled in; a missing value needs a reason."""
         d = CATALOGUE[kpi_id]
-        value = None if is_missing(value) else float(value)
+        value = _float_or_none(value)
         if value is None and reason is None:
             raise AssertionError(f"{kpi_id}: null value without a reason")
         target = self.targets.get(kpi_id)
@@ -262,9 +264,8 @@ class Context:
         if value is not None and target is not None and d.direction != "none":
             met = value >= target if d.direction == "higher" else value <= target
         return KpiResult(id=kpi_id, name_zh=d.name_zh, unit=d.unit, value=value,
-                         numerator=None if is_missing(numerator) else float(numerator),
-                         denominator=None if is_missing(denominator) else float(denominator),
-                         sample_size=None if is_missing(sample_size) else int(sample_size),
+                         numerator=_float_or_none(numerator), denominator=_float_or_none(denominator),
+                         sample_size=_int_or_none(sample_size),
                          target=target, met=met, reason=None if value is not None else reason,
                          group=key[0], period=key[1], details=details or {})
 
@@ -291,6 +292,15 @@ def is_missing(value: Any) -> bool:
         return False
 
 
+def _float_or_none(value: Any) -> float | None:
+    """``value`` as a float, None when missing (NULL, NA, NaN). ``Any``: frames give numpy and pandas scalars."""
+    return None if is_missing(value) else float(value)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if is_missing(value) else int(value)
+
+
 def to_date(value: Any) -> date | None:
     if is_missing(value):
         return None
@@ -298,16 +308,17 @@ def to_date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    return pd.Timestamp(value).date()
+    day: date = pd.Timestamp(value).date()
+    return day
 
 
 def num(row: Mapping[str, Any], key: str) -> float:
     """A numeric aggregate of a row, 0 when NULL (counts of nothing, sums of nothing)."""
-    value = row.get(key)
+    value: Any = row.get(key)
     return 0.0 if is_missing(value) else float(value)
 
 
-def shares(counts: Mapping[str, float], total: float) -> dict[str, dict[str, float | None]]:
-    """{label: {count, share}} ordered by count descending."""
+def shares(counts: Mapping[str, float], total: float) -> dict[str, dict[str, Any]]:
+    """{label: {count, share}} ordered by count descending (callers add fields, e.g. ``name_zh``)."""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return {k: {"count": int(v), "share": (v / total if total else None)} for k, v in ranked}

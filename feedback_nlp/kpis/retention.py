@@ -49,11 +49,10 @@ def _windows(ctx: Context) -> list[tuple[date | None, date, date | None]] | str:
     if period in ("day", "week"):
         return f"churn_rate by {period} is not supported (a 12-month base per {period}); use month or quarter"
     if end is None:
-        row = ctx.cur.execute("SELECT greatest((SELECT max(purchased_at) FROM orders), "
-                              "(SELECT max(created_at) FROM tickets))").fetchone()
-        if row is None or row[0] is None:
+        latest = ctx.reader.last_activity_at()
+        if latest is None:
             return "no orders or tickets in the store"
-        end = row[0].astimezone(ZoneInfo(ctx.timezone)).date()
+        end = latest.astimezone(ZoneInfo(ctx.timezone)).date()
     out: list[tuple[date | None, date, date | None]] = []
     for first in period_starts(start, end, period):
         nxt = add_periods(first, period)

@@ -122,7 +122,7 @@ def _one(ctx: Context, kpi_id: str, key: Any, row: dict[str, Any], engineers: di
         threshold = ctx.targets.get(target_id)
         if threshold is None:
             return ctx.result(kpi_id, None, reason=f"no {target_id} target is set (the SLA threshold)", key=key)
-        details = {"threshold_hours": threshold}
+        details: dict[str, Any] = {"threshold_hours": threshold}
         if pre == "resp":
             details["n_without_response"] = int(n - num(row, "n_resp"))
         what = "first_response_at" if pre == "resp" else "resolved_at"
@@ -148,7 +148,7 @@ def _one(ctx: Context, kpi_id: str, key: Any, row: dict[str, Any], engineers: di
                          details={"n_unassigned": int(n - num(row, "n_eng_tickets")), "per_engineer": engineers})
     if kpi_id == "complaint_rate":
         complaints = num(row, "n_complaint")
-        details: dict[str, Any] = {}
+        details = {}
         sold = units.get(key, 0.0) if units is not None else None
         if sold:
             details["per_1000_units"] = complaints / sold * 1000

@@ -17,15 +17,15 @@ KPI = "workload_growth"
 def _last_day(ctx: Context) -> date | None:
     if ctx.query.end is not None:
         return ctx.query.end
-    row = ctx.cur.execute("SELECT max(created_at) FROM tickets").fetchone()
-    return None if row is None or row[0] is None else row[0].astimezone(ZoneInfo(ctx.timezone)).date()
+    last = ctx.reader.last_ticket_at()
+    return None if last is None else last.astimezone(ZoneInfo(ctx.timezone)).date()
 
 
 def _first_day(ctx: Context) -> date | None:
     if ctx.query.start is not None:
         return ctx.query.start
-    row = ctx.cur.execute("SELECT min(created_at) FROM tickets").fetchone()
-    return None if row is None or row[0] is None else row[0].astimezone(ZoneInfo(ctx.timezone)).date()
+    first = ctx.reader.first_ticket_at()
+    return None if first is None else first.astimezone(ZoneInfo(ctx.timezone)).date()
 
 
 def compute(ctx: Context, ids: list[str]) -> list[KpiResult]:
@@ -38,7 +38,8 @@ def compute(ctx: Context, ids: list[str]) -> list[KpiResult]:
     if ctx.query.period is None:
         return _windows(ctx, last)
     first = _first_day(ctx)
-    assert first is not None
+    if first is None:  # a window end was given, but the store holds no tickets
+        return ctx.null(ids, "no tickets in the store")
     return _periods(ctx, first, last, ctx.query.period)
 
 

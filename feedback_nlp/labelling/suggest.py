@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -97,9 +97,9 @@ def embed(texts: list[str], *, n_components: int = 64, random_state: int = 0) ->
         matrix = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
     k = max(1, min(n_components, matrix.shape[1] - 1, matrix.shape[0] - 1))
     if k < 2:
-        return normalize(matrix.toarray())
+        return cast(np.ndarray, normalize(matrix.toarray()))
     dense = TruncatedSVD(n_components=k, random_state=random_state).fit_transform(matrix)
-    return normalize(dense)
+    return cast(np.ndarray, normalize(dense))
 
 
 def clusters(vectors: np.ndarray, k: int, *, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import stopwordsiso
 
@@ -450,7 +450,7 @@ def _keyword_idf(loaded: _Loaded, word: str) -> float | None:
     tfidf = loaded.tfidf
     if len(word.strip()) < 2 or word.lower() in tfidf.stop_words or not _is_keyword(word, loaded.domain_words):
         return None
-    return tfidf.idf_freq.get(word, tfidf.median_idf)
+    return cast(float, tfidf.idf_freq.get(word, tfidf.median_idf))
 
 
 def _is_keyword(word: str, domain_words: frozenset[str]) -> bool:

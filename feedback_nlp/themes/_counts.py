@@ -129,16 +129,15 @@ def window_counts_and_sample(store: Store, scope: Scope, lo: datetime | None, hi
           WHERE {where}
         ){counts_sql}
     """
-    con = store.cursor()
-    try:
-        frame = con.execute(sql, [*cur_params, *params, *sample_params]).df()
-    finally:
-        con.close()
+    with store.reader() as db:
+        frame = db.frame(sql, [*cur_params, *params, *sample_params])
     per_theme: dict[str, Aggregate] = {}
     total = Aggregate()
     agg_columns = ["n", "n_negative", "n_previous", "n_sat", "sum_sat", "n_nps", "n_promoters", "n_detractors"]
-    for kind, ft, *values in frame[frame["kind"] != "sample"][["kind", "ft", *agg_columns]].itertuples(index=False):
-        agg = Aggregate(*(int(v) for v in values[:3]), int(values[3]), float(values[4]), *(int(v) for v in values[5:8]))
+    for kind, ft, n, n_neg, n_prev, n_sat, sum_sat, n_nps, n_pro, n_det in (
+            frame[frame["kind"] != "sample"][["kind", "ft", *agg_columns]].itertuples(index=False)):
+        agg = Aggregate(int(n), int(n_neg), int(n_prev), int(n_sat), float(sum_sat), int(n_nps), int(n_pro),
+                        int(n_det))
         if kind == "total":
             total = agg
         else:

@@ -132,17 +132,12 @@ def _windows(store: Store, scope: Scope, query: Query, baseline_periods: int) ->
     end = query.end
     if end is None:
         where, params = scope.where_sql(*query.bounds(store.timezone))
-        con = store.cursor()
-        try:
-            row = con.execute(
-                f"SELECT CAST(timezone({_tz_literal(store.timezone)}, max({TIME_COLUMN})) AS DATE) "
-                f"FROM {scope.from_sql()} WHERE {where}", params,
-            ).fetchone()
-        finally:
-            con.close()
-        if row is None or row[0] is None:
+        with store.reader() as db:
+            last = db.scalar(f"SELECT CAST(timezone({_tz_literal(store.timezone)}, max({TIME_COLUMN})) AS DATE) "
+                             f"FROM {scope.from_sql()} WHERE {where}", params)  # fmt: skip
+        if last is None:
             return None
-        end = row[0]
+        end = last
     start = query.start or end - timedelta(days=PERIOD_DAYS[period] - 1)
     if start > end:
         return None
@@ -170,26 +165,23 @@ def _counts(store: Store, scope: Scope, win: _Windows) -> tuple[pd.DataFrame, pd
         )
     """
     base_params = [win.end, *params]
-    con = store.cursor()
-    try:
-        totals = con.execute(f"{base} SELECT w, count(*) FROM base GROUP BY w", base_params).fetchall()
-        faults = con.execute(
+    with store.reader() as db:
+        totals = db.rows(f"{base} SELECT w, count(*) FROM base GROUP BY w", base_params)
+        faults = db.frame(
             f"""{base}
             SELECT ft AS key, product_model, w, count(*) AS n
             FROM (SELECT unnest(fault_types) AS ft, product_model, w FROM base)
             GROUP BY GROUPING SETS ((ft, w), (ft, product_model, w))
             """, base_params,
-        ).df()
-        keywords = con.execute(
+        )
+        keywords = db.frame(
             f"""{base}
             SELECT kw AS key, product_model, w, count(*) AS n
             FROM (SELECT unnest(CAST(json_extract(scores, '$.keywords') AS VARCHAR[])) AS kw, product_model, w
                   FROM base)
             GROUP BY GROUPING SETS ((kw, w), (kw, product_model, w))
             """, base_params,
-        ).df()
-    finally:
-        con.close()
+        )
     per_window = np.zeros(win.k + 1, dtype=np.int64)
     for w, n in totals:
         if 0 <= int(w) <= win.k:

@@ -19,13 +19,16 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from feedback_nlp.text import Segmenter
+
+#: A group of bags: a theme's fault code, a cluster number.
+G = TypeVar("G", bound=Hashable)
 
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT_RE = re.compile(r"\d")
@@ -96,7 +99,7 @@ def clean_bag(words: Iterable[str], stopwords: frozenset[str], exclude: frozense
     return list(dict.fromkeys(w for w in words if w not in exclude and is_theme_word(w, stopwords)))
 
 
-def rank_keywords(bags: Mapping[str, Sequence[Sequence[str]]], top_k: int = 10) -> dict[str, list[Keyword]]:
+def rank_keywords(bags: Mapping[G, Sequence[Sequence[str]]], top_k: int = 10) -> dict[G, list[Keyword]]:
     """The ``top_k`` keywords of each group of bags (one group per theme), best first.
 
     Args:
@@ -112,7 +115,7 @@ def rank_keywords(bags: Mapping[str, Sequence[Sequence[str]]], top_k: int = 10) 
     for counts in df.values():
         total_df.update(counts)
     total_n = sum(n_texts.values())
-    out: dict[str, list[Keyword]] = {}
+    out: dict[G, list[Keyword]] = {}
     for group, counts in df.items():
         n = n_texts[group]
         n_other = total_n - n

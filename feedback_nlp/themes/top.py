@@ -185,7 +185,7 @@ def _theme(code: str, agg: Aggregate, total: Aggregate, taxonomy: Taxonomy, *, p
         fault_type=code, name_zh=name, rank=0, count=agg.n, share=round(agg.n / total.n, 4) if total.n else 0.0,
         negative_count=agg.n_negative, negative_rate=round(agg.n_negative / agg.n, 4) if agg.n else None,
         previous_count=agg.n_previous if previous else None, change=change,
-        change_rate=round(change / agg.n_previous, 4) if previous and agg.n_previous else None,
+        change_rate=round(change / agg.n_previous, 4) if change is not None and agg.n_previous else None,
         impact=impact_of(code, agg, total) if impact else None,
     )  # fmt: skip
 

@@ -15,11 +15,14 @@ import types
 import typing
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from feedback_nlp.errors import ConfigError
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def _arg_type(tp: Any) -> tuple[Any, dict[str, Any]]:
@@ -29,8 +32,8 @@ def _arg_type(tp: Any) -> tuple[Any, dict[str, Any]]:
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
         return _arg_type(inner[0])
     if origin in (list, tuple, Sequence):
-        inner = typing.get_args(tp)[0] if typing.get_args(tp) else str
-        return inner, {"nargs": "+"}
+        item = typing.get_args(tp)[0] if typing.get_args(tp) else str
+        return item, {"nargs": "+"}
     if tp is bool:
         return None, {"action": argparse.BooleanOptionalAction}
     return tp, {}
@@ -50,7 +53,7 @@ def parse_args(argv: Sequence[str] | None, *classes: type[T], description: str =
         for field in dataclasses.fields(cls):
             kind, extra = _arg_type(hints[cls][field.name])
             default = field.default if field.default is not dataclasses.MISSING else (
-                field.default_factory() if field.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
+                field.default_factory() if field.default_factory is not dataclasses.MISSING else None
             )  # fmt: skip
             # argparse formats help with %: a literal "15%" must be written "15%%"
             help_text = str(field.metadata.get("help", "")).replace("%", "%%")

@@ -27,6 +27,8 @@ LABELLED_DIR = Path(__file__).resolve().parents[1] / "data" / "labelled"
 GOLD_FILE = LABELLED_DIR / "real_gold.csv"
 HOLDOUT_FILE = LABELLED_DIR / "real_holdout.csv"
 SHIPPED_LABEL_FILES = ("real_labels.csv", "written_labels.csv")
+#: Where the public labelled data is read in place (relative to the working directory).
+PUBLIC_DIR = Path("../shared/data/public")
 
 
 def shipped_label_files() -> list[Path]:
@@ -89,7 +91,7 @@ class DataArguments:
         default=None, metadata={"help": "Taxonomy file (default: the shipped one)."}
     )
     public_dir: Path | None = dataclasses.field(
-        default=Path("../shared/data/public"),
+        default=PUBLIC_DIR,
         metadata={"help": "Public labelled data (read in place). Used for the default corpus and the gold set."},
     )
     gold_file: Path | None = dataclasses.field(

@@ -24,7 +24,8 @@ from feedback_nlp.classifiers.artifacts import resolve_model
 from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.datasets.public import load_gold
 from feedback_nlp.labels import read_labelled, validate_labelled
-from feedback_nlp.training import DataArguments, evaluate_model, parse_args, setup_logging
+from feedback_nlp.training import GOLD_FILE, evaluate_model, parse_args, setup_logging
+from feedback_nlp.training.data import PUBLIC_DIR
 
 
 @dataclass
@@ -33,8 +34,8 @@ class EvaluateArguments:
     data: str = field(metadata={"help": "Labelled file to score on, or 'gold' for the real-text gold set."})
     model_dir: Path = field(default=Path("models"), metadata={"help": "Root folder of model artifacts."})
     out: Path | None = field(default=None, metadata={"help": "JSON output (default: <model>/eval_<data>.json)."})
-    public_dir: Path = field(default=DataArguments.public_dir, metadata={"help": "Public data, for --data gold."})
-    gold_file: Path = field(default=DataArguments.gold_file, metadata={"help": "Gold label file, for --data gold."})
+    public_dir: Path = field(default=PUBLIC_DIR, metadata={"help": "Public data, for --data gold."})
+    gold_file: Path = field(default=GOLD_FILE, metadata={"help": "Gold label file, for --data gold."})
     quantize: bool = field(default=False, metadata={"help": "Transformer models: score the int8 model served by "
                                                     "default (FEEDBACK_NLP_INFERENCE__QUANTIZE)."})
     runtime: str = field(default="torch", metadata={"help": "Transformer models: 'torch', or 'onnx' for the "

@@ -29,7 +29,8 @@ import yaml
 
 from feedback_nlp.datasets import public
 from feedback_nlp.datasets.corpus import build_default_corpus, corpus_summary
-from feedback_nlp.training import DataArguments, parse_args, setup_logging, write_splits
+from feedback_nlp.training import GOLD_FILE, HOLDOUT_FILE, DataArguments, parse_args, setup_logging, write_splits
+from feedback_nlp.training.data import PUBLIC_DIR
 
 PRESETS = ("default", "chezhi-letters", "chnsenticorp")
 
@@ -38,9 +39,9 @@ PRESETS = ("default", "chezhi-letters", "chnsenticorp")
 class PrepareArguments:
     preset: str = field(metadata={"help": f"One of: {', '.join(PRESETS)}."})
     out: Path = field(metadata={"help": "Output folder."})
-    public_dir: Path = field(default=DataArguments.public_dir, metadata={"help": "Public labelled data folder."})
-    gold_file: Path = field(default=DataArguments.gold_file, metadata={"help": "Gold ids to hold out."})
-    holdout_file: Path = field(default=DataArguments.holdout_file, metadata={"help": "Holdout ids to hold out."})
+    public_dir: Path = field(default=PUBLIC_DIR, metadata={"help": "Public labelled data folder."})
+    gold_file: Path = field(default=GOLD_FILE, metadata={"help": "Gold ids to hold out."})
+    holdout_file: Path = field(default=HOLDOUT_FILE, metadata={"help": "Holdout ids to hold out."})
     n_demo: int = field(default=DataArguments.n_demo, metadata={"help": "Demo texts (default preset)."})
     real_none_ratio: float = field(default=DataArguments.real_none_ratio, metadata={"help": "See train_baseline."})
     seed: int = field(default=0, metadata={"help": "Random seed of the demo text."})

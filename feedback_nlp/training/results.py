@@ -59,7 +59,9 @@ def results_dict(reports: dict[str, EvaluationReport]) -> dict[str, Any]:
     return flat
 
 
-def write_results(out_dir: Path, reports: dict[str, EvaluationReport], extra: dict[str, Any] | None = None) -> dict:
+def write_results(
+    out_dir: Path, reports: dict[str, EvaluationReport], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     results = {**results_dict(reports), **(extra or {})}
     for name, report in reports.items():
         report.write_json(out_dir / f"{name}_results.json")

@@ -15,9 +15,15 @@ sentiment-only review with a fully labelled complaint.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
+
+from feedback_nlp.errors import ModelError
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 #: Heads whose loss is binary cross-entropy over independent labels.
 MULTI_LABEL = frozenset({"fault_types", "aspects"})
@@ -28,35 +34,46 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
 
 
+def encoder_layers(encoder: nn.Module) -> nn.ModuleList:
+    """The transformer layers of a BERT-style encoder (``encoder.encoder.layer``)."""
+    layers = encoder.get_submodule("encoder.layer")
+    if not isinstance(layers, nn.ModuleList):
+        raise ModelError(f"{type(encoder).__name__}: encoder.layer is a {type(layers).__name__}, not a ModuleList")
+    return layers
+
+
 class MultiTaskModel(nn.Module):
     """``encoder`` + ``{head: Linear(hidden, n_labels)}`` for every head with labels."""
 
-    def __init__(self, encoder: nn.Module, head_sizes: Mapping[str, int], *, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: PreTrainedModel, head_sizes: Mapping[str, int], *, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = encoder
         hidden = int(encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)
-        self.heads = nn.ModuleDict({head: nn.Linear(hidden, n) for head, n in head_sizes.items() if n > 0})
+        #: Labels per head, as the heads' ``out_features`` (a plain dict: not a parameter).
+        self.head_sizes = {head: n for head, n in head_sizes.items() if n > 0}
+        self.heads = nn.ModuleDict({head: nn.Linear(hidden, n) for head, n in self.head_sizes.items()})
 
     # -- split forward: frozen lower layers once, trainable upper layers every step ------
     def _layer_mask(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor | None:
         from transformers.masking_utils import create_bidirectional_mask
 
-        return create_bidirectional_mask(config=self.encoder.config, inputs_embeds=hidden,
-                                         attention_mask=attention_mask)  # fmt: skip
+        mask: torch.Tensor | None = create_bidirectional_mask(config=self.encoder.config, inputs_embeds=hidden,
+                                                              attention_mask=attention_mask)  # fmt: skip
+        return mask
 
     def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, n_frozen: int) -> torch.Tensor:
         """Hidden states after the embeddings and the bottom ``n_frozen`` layers (BERT-style encoders)."""
-        hidden = self.encoder.embeddings(input_ids=input_ids)
+        hidden: torch.Tensor = self.encoder.get_submodule("embeddings")(input_ids=input_ids)
         mask = self._layer_mask(hidden, attention_mask)
-        for layer in self.encoder.encoder.layer[:n_frozen]:
+        for layer in encoder_layers(self.encoder)[:n_frozen]:
             hidden = layer(hidden, mask)
         return hidden
 
     def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor, n_frozen: int) -> dict[str, torch.Tensor]:
         """The heads' logits from :meth:`lower`'s output: the remaining layers, pooling, heads."""
         mask = self._layer_mask(hidden, attention_mask)
-        for layer in self.encoder.encoder.layer[n_frozen:]:
+        for layer in encoder_layers(self.encoder)[n_frozen:]:
             hidden = layer(hidden, mask)
         pooled = self.dropout(mean_pool(hidden, attention_mask))
         return {head: layer(pooled) for head, layer in self.heads.items()}

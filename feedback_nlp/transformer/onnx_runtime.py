@@ -25,12 +25,16 @@ import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import expit, softmax
 
 from feedback_nlp.errors import ModelError
 from feedback_nlp.taxonomy import MULTI_LABEL_HEADS
+
+if TYPE_CHECKING:
+    from feedback_nlp.transformer.multitask import MultiTaskModel
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ def onnx_path(model_dir: str | Path, *, quantize: bool) -> Path:
     return Path(model_dir) / ONNX_DIR / (INT8_FILE if quantize else FP32_FILE)
 
 
-def export_onnx(network: object, heads: Sequence[str], model_dir: str | Path) -> dict[str, Path]:
+def export_onnx(network: MultiTaskModel, heads: Sequence[str], model_dir: str | Path) -> dict[str, Path]:
     """Write ``onnx/model.onnx`` (fp32) and ``onnx/model.int8.onnx`` for a ``MultiTaskModel``.
 
     Inputs are ``input_ids`` and ``attention_mask`` (int64, batch × tokens, both axes
