@@ -17,11 +17,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.background_training import BackgroundTraining, needs_transformer
 from api.deps import Services
 from api.errors import install_error_handlers
 from api.heavy import HeavyWork
 from api.limits import BodySizeLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
+from api.ratelimit import RateLimiter
 from api.routers import classify, ingest, kpis, models, ops, themes
 from api.runtime import ModelService
 from api.security import KeyRing
@@ -38,11 +40,13 @@ Every error has the shape `{"type", "message", "details"}`.
 """
 
 
-def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None = None,
+               training_command: list[str] | None = None) -> FastAPI:
     """The app, bound to ``settings`` (default: from the environment).
 
     ``segmenter`` lets tests share one warmed-up segmenter between apps; by default the
-    lifespan handler builds one from ``settings.text``.
+    lifespan handler builds one from ``settings.text``. ``training_command`` replaces the
+    background fine-tune's ``feedback-nlp train …`` command line (tests: a job of seconds).
     """
     settings = settings or get_settings()
     metrics = ApiMetrics()
@@ -55,19 +59,23 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         heavy = HeavyWork(concurrency=settings.api.heavy_concurrency,
                           queue_timeout_s=settings.api.heavy_queue_timeout_s,
-                          cache_size=settings.api.result_cache_size)
+                          cache_size=settings.api.result_cache_size, per_key=settings.api.heavy_per_key)
         service: ModelService | None = None
+        training: BackgroundTraining | None = None
         try:
             if store is not None:
                 await asyncio.to_thread(store.connection)
-            seg = segmenter or await asyncio.to_thread(Segmenter.from_settings, settings.text)
+            seg = segmenter if segmenter is not None else await asyncio.to_thread(Segmenter.from_settings,
+                                                                                settings.text)
             service = ModelService(
                 settings.model_dir, store, seg, executor, max_text_length=settings.api.max_text_length,
                 batch_max_size=settings.api.batch_max_size, batch_max_wait_ms=settings.api.batch_max_wait_ms,
                 quantize=settings.inference.quantize, num_threads=settings.inference.threads,
                 runtime=settings.inference.runtime,
                 on_batch=metrics.model_batch.observe, on_activate=metrics.set_active_model,
-                pinned_model=settings.api.model,
+                pinned_model=settings.api.model, bulk_texts=settings.api.bulk_texts,
+                bulk_chars=settings.api.bulk_chars, bulk_concurrency=settings.api.bulk_concurrency,
+                bulk_queue_timeout_s=settings.api.heavy_queue_timeout_s,
             )  # fmt: skip
             await asyncio.to_thread(service.load_active)
             keys = KeyRing(settings.api.api_keys, settings.api.keys_file)
@@ -75,9 +83,18 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 logger.warning("no API keys configured: every /v1 request gets 401 "
                                "(create one with `feedback-nlp api-key create`)")
             app.state.services = Services(settings=settings, store_or_none=store, models=service, keys=keys,
-                                          metrics=metrics, ingest_lock=threading.Lock(), heavy=heavy)
+                                          metrics=metrics, ingest_lock=threading.Lock(), heavy=heavy,
+                                          limiter=RateLimiter(settings.api.rate_limit_per_s,
+                                                              settings.api.rate_limit_burst))
+            minutes = settings.api.background_finetune_minutes
+            if store is not None and minutes > 0 and await asyncio.to_thread(needs_transformer, settings.model_dir):
+                training = BackgroundTraining(settings, service, minutes=minutes, command=training_command)
+                app.state.services.training = training
+                await training.start()
             yield
         finally:
+            if training is not None:
+                await training.close()
             app.state.services = None
             if service is not None:
                 await service.close()

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.background_training import BackgroundTraining
 from api.errors import ApiError
 from api.heavy import HeavyWork
 from api.metrics import ApiMetrics
 from api.query import QueryParams
+from api.ratelimit import RateLimiter
 from api.runtime import ModelService
 from api.security import KeyRing, Principal
 from feedback_nlp.config import ApiScope, Settings
@@ -32,6 +34,8 @@ class Services:
     metrics: ApiMetrics
     ingest_lock: Any  # threading.Lock: one ingest at a time keeps each run's report exact
     heavy: HeavyWork  # the capped pool and result cache of the KPI and theme routes
+    limiter: RateLimiter  # the token bucket of every API key
+    training: BackgroundTraining | None = None  # a background fine-tune this server started
 
     @property
     def store(self) -> Store:
@@ -50,7 +54,7 @@ class Services:
 
 async def get_services(request: Request) -> Services:
     # async: a plain function dependency would cost a thread hop per request
-    services = getattr(request.app.state, "services", None)
+    services: Services | None = getattr(request.app.state, "services", None)
     if services is None:  # only before start-up finished or after shutdown
         raise ApiError(503, "not_ready", "the service is starting or stopping")
     return services
@@ -73,10 +77,18 @@ async def _principal(services: ServicesDep, api_key: str | None = Security(_api_
         raise ApiError(401, "unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"})
     if principal.expired():
         raise ApiError(401, "unauthorized", "expired API key", headers={"WWW-Authenticate": "Bearer"})
+    wait = services.limiter.take(principal.key_id or principal.name, principal.rate_per_s, principal.burst)
+    if wait > 0:
+        retry = services.limiter.retry_after(wait)
+        rate, burst = services.limiter.limits(principal.rate_per_s, principal.burst)
+        raise ApiError(429, "rate_limited", f"API key {principal.name!r} is over its rate limit "
+                       f"({rate:g} requests/s, burst {burst}); retry in {retry} s",
+                       {"key": principal.name, "rate_per_s": rate, "burst": burst},
+                       headers={"Retry-After": str(retry)})
     return principal
 
 
-def require(scope: ApiScope) -> Callable[..., Principal]:
+def require(scope: ApiScope) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets through keys holding ``scope`` (or ``admin``)."""
 
     async def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:

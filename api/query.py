@@ -57,7 +57,9 @@ async def query_params(
         for value in values or []:
             # "" stays, so the query names the empty filter; "a,,b" is a and b
             filters.setdefault(key, []).extend([v for v in value.split(",") if v.strip()] or [value])
-    return QueryParams(DataQuery(start=from_, end=to, filters=filters, group_by=group_by, period=period), model)
+    query = DataQuery(start=from_, end=to, filters={k: tuple(v) for k, v in filters.items()}, group_by=group_by,
+                      period=period)
+    return QueryParams(query, model)
 
 
 QueryDep = Annotated[QueryParams, Depends(query_params)]

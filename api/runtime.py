@@ -1,6 +1,10 @@
 """What the app holds while it runs: the store, the segmenter and the loaded models.
 
-Built once in the lifespan handler (:func:`api.app.create_app`). Models are loaded
+Built once in the lifespan handler (:func:`api.app.create_app`). Classify requests go
+through the model's micro-batcher on the one inference thread, except bulk requests (more
+than ``bulk_texts`` texts or ``bulk_chars`` characters): those run on a bulk thread of
+their own (at most ``bulk_concurrency`` at once, 503 busy after ``bulk_queue_timeout_s``),
+so a one-text request never waits for a 1,000-text one to finish. Models are loaded
 once and cached per model directory; the active one is swapped atomically (one
 reference assignment) when a model is activated, so a request in flight finishes on
 the model it started with and the next one uses the new model.
@@ -10,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +71,9 @@ class ModelService:
                  max_text_length: int = 5000, batch_max_size: int = 256, batch_max_wait_ms: float = 0.0,
                  quantize: bool = False, num_threads: int | None = None, runtime: str = "torch",
                  on_batch: Callable[[int], None] | None = None,
-                 on_activate: Callable[[str], None] | None = None, pinned_model: str | None = None) -> None:
+                 on_activate: Callable[[str], None] | None = None, pinned_model: str | None = None,
+                 bulk_texts: int = 64, bulk_chars: int = 20_000, bulk_concurrency: int = 1,
+                 bulk_queue_timeout_s: float = 10.0) -> None:
         self.model_dir = Path(model_dir)
         #: A classify-only worker (no store) serves this NAME[@VERSION], else the default model.
         self.pinned_model = pinned_model
@@ -86,6 +93,12 @@ class ModelService:
         self._lock = threading.Lock()
         self._active: LoadedModel | None = None
         self.load_error: str | None = None
+        self.bulk_texts = bulk_texts
+        self.bulk_chars = bulk_chars
+        self.bulk_concurrency = bulk_concurrency
+        self.bulk_queue_timeout_s = bulk_queue_timeout_s
+        self._bulk_executor = ThreadPoolExecutor(max_workers=bulk_concurrency, thread_name_prefix="bulk")
+        self._bulk_slots = asyncio.Semaphore(bulk_concurrency)
 
     # -- loading ---------------------------------------------------------------------
     @property
@@ -170,7 +183,8 @@ class ModelService:
         """The taxonomy of model ``ref`` (NAME@VERSION): the loaded model's, its metadata's, else the default."""
         loaded = self._by_ref.get(ref)
         if loaded is not None:
-            return loaded.classification.classifier.taxonomy_
+            taxonomy: Taxonomy = loaded.classification.classifier.taxonomy_
+            return taxonomy
         name, _, version = ref.partition("@")
         for info in list_models(self.model_dir):
             if info.name == name and info.version == version:
@@ -186,8 +200,32 @@ class ModelService:
         model = self._active if ref is None else self._by_ref.get(ref)
         if model is None:  # resolving reads the model folder and may load a model: off the event loop
             model = await asyncio.to_thread(self.get, ref)
+        if self.is_bulk(texts):
+            return model, await self._classify_bulk(model, texts)
         return model, await model.batcher.submit(texts)
+
+    def is_bulk(self, texts: list[str]) -> bool:
+        """Whether ``texts`` go to the bulk lane (many texts, or many characters)."""
+        return len(texts) > self.bulk_texts or sum(len(t) for t in texts) > self.bulk_chars
+
+    async def _classify_bulk(self, model: LoadedModel, texts: list[str]) -> list[dict[str, Any]]:
+        try:
+            await asyncio.wait_for(self._bulk_slots.acquire(), timeout=self.bulk_queue_timeout_s)
+        except TimeoutError:
+            retry = max(1, math.ceil(self.bulk_queue_timeout_s))
+            raise ApiError(503, "busy", f"too many bulk classify requests are running; retry in {retry} s "
+                           f"(or send at most {self.bulk_texts} texts a request)",
+                           {"route_class": "classify_bulk", "concurrency": self.bulk_concurrency},
+                           headers={"Retry-After": str(retry)}) from None
+        try:
+            if self.on_batch is not None:
+                self.on_batch(len(texts))
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._bulk_executor, model.classification.classify, texts)
+        finally:
+            self._bulk_slots.release()
 
     async def close(self) -> None:
         for loaded in list(self._cache.values()):
             await loaded.batcher.close()
+        self._bulk_executor.shutdown(wait=False, cancel_futures=True)

@@ -14,6 +14,7 @@ modification time or inode changed. A file that cannot be read keeps the keys it
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -23,7 +24,8 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,7 +60,7 @@ def parse_scopes(text: str | Iterable[str]) -> list[ApiScope]:
         if item not in SCOPES:
             raise ValueError(f"unknown scope {item!r}; expected some of {', '.join(SCOPES)}")
         if item not in scopes:
-            scopes.append(item)  # type: ignore[arg-type]
+            scopes.append(item)
     if not scopes:
         raise ValueError(f"no scope given; expected some of {', '.join(SCOPES)}")
     return scopes
@@ -71,6 +73,10 @@ class Principal:
     name: str
     scopes: frozenset[str]
     expires_at: datetime | None = None
+    #: The key's identity for per-key limits: the start of its hash (never the key).
+    key_id: str = ""
+    rate_per_s: float | None = None  # None: the server's default rate limit
+    burst: int | None = None
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
@@ -116,8 +122,26 @@ def write_keys_file(path: Path, specs: Iterable[ApiKeySpec]) -> None:
         raise
 
 
+@contextmanager
+def keys_file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock for a read-modify-write of the keys file ``path`` (a ``.lock`` file next to it).
+
+    The server only reads the file (and each write is atomic), so it never takes this lock.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
 def _entries(specs: Iterable[ApiKeySpec]) -> list[tuple[str, Principal]]:
-    return [(spec.key_sha256.lower(), Principal(spec.name, frozenset(spec.scopes), spec.expires_at))
+    return [(spec.key_sha256.lower(), Principal(spec.name, frozenset(spec.scopes), spec.expires_at,
+                                                key_id=spec.key_sha256.lower()[:16], rate_per_s=spec.rate_per_s,
+                                                burst=spec.burst))
             for spec in specs]
 
 

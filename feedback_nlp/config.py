@@ -112,6 +112,13 @@ class ApiKeySpec(BaseModel):
     expires_at: datetime | None = Field(
         None, description="When the key stops working (ISO 8601; without a zone: UTC). None: never."
     )
+    rate_per_s: float | None = Field(
+        None, ge=0, description="This key's sustained requests per second (0: unlimited; None: the server's "
+        "api.rate_limit_per_s)."
+    )
+    burst: int | None = Field(
+        None, gt=0, description="Requests this key may send at once above its rate (None: api.rate_limit_burst)."
+    )
 
     @field_validator("expires_at")
     @classmethod
@@ -161,6 +168,35 @@ class ApiSettings(BaseModel):
         256, ge=0,
         description="KPI and theme responses kept (least recently used first out), keyed on the route, its "
         "parameters and the store's data version (every ingest and prediction write changes it); 0: no cache.",
+    )
+    heavy_per_key: int = Field(
+        4, gt=0,
+        description="KPI or theme computations one API key may have queued or running per route class; "
+        "more are answered 429 with Retry-After (identical requests share one computation and do not count).",
+    )
+    bulk_texts: int = Field(
+        64, gt=0,
+        description="A classify request of more texts than this (or of more than bulk_chars characters) runs "
+        "in the bulk lane, on a thread of its own, so one-text requests never wait behind it.",
+    )
+    bulk_chars: int = Field(20_000, gt=0, description="A classify request of more characters runs in the bulk lane.")
+    bulk_concurrency: int = Field(
+        1, gt=0, description="Bulk classify requests running at once; others wait up to heavy_queue_timeout_s, "
+        "then 503 busy with Retry-After.",
+    )
+    rate_limit_per_s: float = Field(
+        50.0, ge=0,
+        description="Requests per second each API key may sustain (a token bucket per key; 0: no limit). "
+        "Over it: 429 rate_limited with Retry-After. A key's own rate_per_s overrides it.",
+    )
+    rate_limit_burst: int = Field(
+        200, gt=0, description="Requests a key may send at once before rate_limit_per_s applies (the bucket's size).",
+    )
+    background_finetune_minutes: float = Field(
+        0.0, ge=0,
+        description="When > 0 and the model folder holds no fine-tuned transformer, the server fine-tunes one "
+        "in a background process with this budget while it serves, and switches to it when it beats the "
+        "serving model (`serve --demo` sets it on a first start). 0: never.",
     )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS (none: no CORS).")
     store: Literal["write", "none"] = Field(

@@ -67,10 +67,12 @@ async def ingest(table: TableName, request: Request, services: ServicesDep, prin
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise _bad(["body", "file"], "a file field is required")
-            options = {key: form.get(key) for key in ("mapping", "sheet", "encoding")}
-            for key, value in options.items():
+            options: dict[str, str | None] = {}
+            for key in ("mapping", "sheet", "encoding"):
+                value = form.get(key)
                 if value is not None and not isinstance(value, str):
                     raise _bad(["body", key], "expected a text field")
+                options[key] = value
             mapping = _mapping(options["mapping"])
             report = await run_in_threadpool(_ingest_upload, services, table, upload, mapping,
                                              options["sheet"] or None, options["encoding"] or None)

@@ -15,6 +15,7 @@ from api.errors import ApiError
 from api.query import QueryDep, QueryParams
 from api.schemas.analytics import KpiCatalogueResponse, KpisResponse
 from api.schemas.common import error_responses
+from api.security import Principal
 from feedback_nlp.kpis import CATALOGUE, CATEGORIES, UnknownKpiError, compute_kpis, get_definition, resolve_targets
 
 router = APIRouter(prefix="/v1/kpis", tags=["kpis"])
@@ -31,7 +32,7 @@ async def kpis(
 ) -> Response:
     """Every KPI of the catalogue (or those in ``ids``) for the window, filters, grouping and period."""
     wanted = [i.strip() for value in ids or [] for i in value.split(",") if i.strip()] or None
-    return await _respond(services, params, wanted)
+    return await _respond(services, principal, params, wanted)
 
 
 @router.get("/catalogue", response_model=KpiCatalogueResponse, responses=error_responses(401, 403))
@@ -55,12 +56,13 @@ async def kpi(
     except UnknownKpiError:
         raise ApiError(404, "kpi_not_found", f"unknown KPI {kpi_id!r}; see GET /v1/kpis/catalogue",
                        {"kpi_id": kpi_id}) from None
-    return await _respond(services, params, [kpi_id])
+    return await _respond(services, principal, params, [kpi_id])
 
 
-async def _respond(services: Services, params: QueryParams, ids: list[str] | None) -> Response:
+async def _respond(services: Services, principal: Principal, params: QueryParams, ids: list[str] | None) -> Response:
     key = services.result_key(("kpis", tuple(ids) if ids else None), params)
-    return await services.heavy.respond("kpis", key, lambda: _compute(services, params, ids), KpisResponse)
+    return await services.heavy.respond("kpis", key, lambda: _compute(services, params, ids), KpisResponse,
+                                        client=principal.key_id or principal.name)
 
 
 def _compute(services: Services, params: QueryParams, ids: list[str] | None) -> dict[str, Any]:

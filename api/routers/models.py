@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import AdminKey, ReadKey, Services, ServicesDep
 from api.runtime import MODEL_REF_PATTERN
 from api.schemas.common import error_responses
-from api.schemas.models import ActivateResponse, ModelItem, ModelsResponse
+from api.schemas.models import ActivateResponse, ModelItem, ModelsResponse, TrainingItem
 from feedback_nlp.classifiers.artifacts import ModelInfo, list_models
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -25,7 +25,8 @@ def models(services: ServicesDep, principal: ReadKey) -> ModelsResponse:
     """The models in the model folder, newest first: which one is active and which are loaded."""
     active = services.models.active_ref
     infos = list_models(services.models.model_dir)
-    return ModelsResponse(active=active, models=[_item(i, services, active) for i in infos])
+    training = TrainingItem(**services.training.to_dict()) if services.training is not None else None
+    return ModelsResponse(active=active, models=[_item(i, services, active) for i in infos], training=training)
 
 
 @router.post("/{name}/activate", response_model=ActivateResponse, responses=error_responses(401, 403, 404, 422))

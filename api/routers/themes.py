@@ -11,6 +11,7 @@ from api.deps import ReadKey, Services, ServicesDep
 from api.query import QueryDep, QueryParams
 from api.schemas.analytics import ThemesResponse
 from api.schemas.common import error_responses
+from api.security import Principal
 from feedback_nlp.predictions import require_prediction_model
 from feedback_nlp.themes import SORTS, emerging_issues, mask_examples, top_themes
 
@@ -37,7 +38,7 @@ async def top(
                             taxonomy=services.models.taxonomy(ref), segmenter=services.models.segmenter)
         return _response(params, ref, themes)
 
-    return await _respond(services, params, ("top", top, sort, sub_themes), compute)
+    return await _respond(services, principal, params, ("top", top, sort, sub_themes), compute)
 
 
 @router.get("/emerging", response_model=ThemesResponse, responses=error_responses(401, 403, 404, 422, 503))
@@ -49,14 +50,14 @@ async def emerging(services: ServicesDep, principal: ReadKey, params: QueryDep, 
         issues = emerging_issues(services.store, params.query, model=ref, taxonomy=services.models.taxonomy(ref))
         return _response(params, ref, issues[:top])
 
-    return await _respond(services, params, ("emerging", top), compute)
+    return await _respond(services, principal, params, ("emerging", top), compute)
 
 
-async def _respond(services: Services, params: QueryParams, route: tuple[Any, ...],
+async def _respond(services: Services, principal: Principal, params: QueryParams, route: tuple[Any, ...],
                    compute: Callable[[], dict[str, Any]]) -> Response:
     """``compute()`` through the capped pool, cached per route, parameters and store data version."""
     return await services.heavy.respond("themes", services.result_key(("themes", *route), params), compute,
-                                        ThemesResponse)
+                                        ThemesResponse, client=principal.key_id or principal.name)
 
 
 def _ref(services: Services, params: QueryParams) -> str:

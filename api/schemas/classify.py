@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
 
 from api.runtime import MODEL_REF_PATTERN
 from feedback_nlp.text import content_problem
@@ -23,9 +23,11 @@ Text = Annotated[str, Field(min_length=1), AfterValidator(_not_blank)]  # pydant
 FeedbackId = Annotated[str, Field(min_length=1, max_length=200)]
 
 # Example texts are written with personal data already masked, as the API logs them.
-_EXAMPLE_ONE = {"text": "空调不制冷，外机噪音很大，师傅上门态度还很差，回电[手机号]"}
-_EXAMPLE_MANY = {"texts": ["冰箱冷藏室结冰，报修三天了还没人联系！", "安装师傅很专业，服务满意，给个好评"],
-                 "ids": ["F000123", "F000124"], "store": False}
+_EXAMPLE_ONE: dict[str, JsonValue] = {"text": "空调不制冷，外机噪音很大，师傅上门态度还很差，回电[手机号]"}
+_EXAMPLE_MANY: dict[str, JsonValue] = {
+    "texts": ["冰箱冷藏室结冰，报修三天了还没人联系！", "安装师傅很专业，服务满意，给个好评"],
+    "ids": ["F000123", "F000124"], "store": False,
+}
 
 
 class ClassifyRequest(BaseModel):

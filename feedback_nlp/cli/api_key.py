@@ -41,27 +41,38 @@ def api_key_create(
     file: Path | None = typer.Option(
         None, "--file", help="Add the key to this keys file (created if missing), which a running server "
         "with FEEDBACK_NLP_API__KEYS_FILE re-reads: no restart."),
+    rate: float | None = typer.Option(
+        None, "--rate", min=0, help="This key's requests per second (0: unlimited; default: the server's "
+        "FEEDBACK_NLP_API__RATE_LIMIT_PER_S)."),
+    burst: int | None = typer.Option(
+        None, "--burst", min=1,
+        help="Requests this key may send at once (default: FEEDBACK_NLP_API__RATE_LIMIT_BURST)."),
 ) -> None:
     """Generate a key, print it once, and print the settings entry that accepts it (or add it to --file)."""
-    from api.security import generate_key, hash_key, parse_scopes, write_keys_file
+    from api.security import generate_key, hash_key, keys_file_lock, parse_scopes, write_keys_file
 
     try:
         scope_list = parse_scopes(scopes)
     except ValueError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    existing = _read_file(file) if file is not None else []
-    if any(spec.name == name for spec in existing):
-        raise fail(ConflictError(f"a key named {name!r} is already in {file}; revoke it first "
-                                 f"(feedback-nlp api-key revoke {name} --file {file}) or pick another name"))
     key = generate_key()
     entry: dict[str, object] = {"name": name, "key_sha256": hash_key(key), "scopes": scope_list}
     if expires_days is not None:
         expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=expires_days)
         entry["expires_at"] = expires.isoformat().replace("+00:00", "Z")
+    if rate is not None:
+        entry["rate_per_s"] = rate
+    if burst is not None:
+        entry["burst"] = burst
     entry_json = json.dumps(entry, ensure_ascii=False)
     if file is not None:
-        write_keys_file(file, [*existing, ApiKeySpec.model_validate(entry)])
+        with keys_file_lock(file):  # two commands at once: neither loses the other's key
+            existing = _read_file(file)
+            if any(spec.name == name for spec in existing):
+                raise fail(ConflictError(f"a key named {name!r} is already in {file}; revoke it first "
+                                         f"(feedback-nlp api-key revoke {name} --file {file}) or pick another name"))
+            write_keys_file(file, [*existing, ApiKeySpec.model_validate(entry)])
         if as_json:
             typer.echo(json.dumps({"key": key, "entry": entry, "file": str(file)}, ensure_ascii=False))
             return
@@ -85,17 +96,18 @@ def api_key_revoke(
         None, "--file", help="The keys file (default: FEEDBACK_NLP_API__KEYS_FILE)."),
 ) -> None:
     """Remove a key from the keys file; a running server refuses it within a second (401)."""
-    from api.security import write_keys_file
+    from api.security import keys_file_lock, write_keys_file
 
     path = file if file is not None else get_settings().api.keys_file
     if path is None:
         raise fail(ConfigError("no keys file: pass --file PATH or set FEEDBACK_NLP_API__KEYS_FILE "
                                "(keys in FEEDBACK_NLP_API__API_KEYS are removed from the settings)"))
-    existing = _read_file(path)
-    kept = [spec for spec in existing if spec.name != name]
-    if len(kept) == len(existing):
-        raise fail(NotFoundError(f"no key named {name!r} in {path}"))
-    write_keys_file(path, kept)
+    with keys_file_lock(path):
+        existing = _read_file(path)
+        kept = [spec for spec in existing if spec.name != name]
+        if len(kept) == len(existing):
+            raise fail(NotFoundError(f"no key named {name!r} in {path}"))
+        write_keys_file(path, kept)
     typer.echo(f"revoked {name!r} ({path}); a running server refuses it within a second")
 
 

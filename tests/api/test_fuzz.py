@@ -24,7 +24,9 @@ MAX_EXAMPLES = 25
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, segmenter: Segmenter):  # noqa: ANN201
-    app = create_app(make_settings(tmp_path_factory.mktemp("fuzz"), model_dir, max_texts=20), segmenter=segmenter)
+    # No rate limit: every generated case reaches its route instead of a 429.
+    settings_ = make_settings(tmp_path_factory.mktemp("fuzz"), model_dir, max_texts=20, rate_limit_per_s=0)
+    app = create_app(settings_, segmenter=segmenter)
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     schemathesis.python.asgi.shutdown_lifespans()
 

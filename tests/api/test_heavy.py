@@ -199,3 +199,76 @@ def test_the_cache_is_bounded_least_recently_used_first_out() -> None:
     off = ResultCache(0)
     off.put("a", b"1")
     assert off.get("a") is None
+
+
+def test_one_key_cannot_queue_more_than_its_share_of_heavy_computations(
+        serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = SlowKpis(delay=1.5)
+    monkeypatch.setattr(kpis_router, "compute_kpis", slow)
+    url = serve(heavy_concurrency=1, heavy_queue_timeout_s=5, heavy_per_key=1)
+    with ThreadPoolExecutor(max_workers=2) as pool, httpx.Client(base_url=url, timeout=30) as http:
+        first = pool.submit(http.get, "/v1/kpis", params={"ids": "resolution_rate"}, headers=R)
+        assert slow.started.wait(10)
+        # The same key, another computation: over its cap of 1, answered at once.
+        refused = http.get("/v1/kpis", params={"ids": "csat_rate"}, headers=R)
+        body = assert_error(refused, 429, "too_many_requests")
+        assert body["details"] == {"route_class": "kpis", "per_key": 1} and "Retry-After" in refused.headers
+        # The same computation again costs nothing and is not refused; another key may queue its own.
+        same = pool.submit(http.get, "/v1/kpis", params={"ids": "resolution_rate"}, headers=R)
+        other = http.get("/v1/kpis", params={"ids": "csat_rate"}, headers=auth("all"))
+        assert other.status_code == 200, other.text
+        assert first.result().status_code == same.result().status_code == 200
+    assert slow.calls == 2  # the refused request never computed
+    with httpx.Client(base_url=url, timeout=30) as http:  # the key's count went back to zero
+        assert http.get("/v1/kpis", params={"ids": "csat_rate"}, headers=R).status_code == 200
+
+
+@pytest.mark.slow
+def test_a_one_text_classify_does_not_wait_for_a_bulk_request(serve: Any) -> None:
+    """Issue 16, row 8: 1,000 texts of 2,000 characters run in the bulk lane; one text answers meanwhile."""
+    url = serve()
+    C = auth("classify")
+    big = {"texts": [("空调不制冷，师傅上门两次都没修好，" * 120)[:2000] + str(i) for i in range(1000)]}
+    with ThreadPoolExecutor(max_workers=1) as pool, httpx.Client(base_url=url, timeout=120) as http:
+        assert http.post("/v1/classify", json={"texts": ["冰箱不制冷"]}, headers=C).status_code == 200  # warm
+        t0 = time.monotonic()
+        bulk = pool.submit(http.post, "/v1/classify", json=big, headers=C)
+        time.sleep(0.5)  # the bulk request is being read and classified
+        latencies = []
+        for text in ("洗衣机漏水", "电视黑屏了", "安装师傅态度很好"):
+            t1 = time.monotonic()
+            one = http.post("/v1/classify", json={"texts": [text]}, headers=C)
+            latencies.append(time.monotonic() - t1)
+            assert one.status_code == 200 and len(one.json()["results"]) == 1
+        still_running = not bulk.done()
+        answer = bulk.result()
+        bulk_s = time.monotonic() - t0
+    assert answer.status_code == 200 and len(answer.json()["results"]) == 1000
+    assert still_running, f"the bulk request finished in {bulk_s:.1f} s, before the one-text requests"
+    assert max(latencies) < bulk_s / 3, (latencies, bulk_s)
+
+
+def test_bulk_requests_over_the_lane_answer_busy(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from feedback_nlp.classify import Classification
+
+    started = threading.Event()
+    real = Classification.classify
+
+    def slow(self: Classification, texts: Any) -> Any:
+        if len(texts) > 2:
+            started.set()
+            time.sleep(1.5)
+        return real(self, texts)
+
+    monkeypatch.setattr(Classification, "classify", slow)
+    url = serve(bulk_texts=2, bulk_concurrency=1, heavy_queue_timeout_s=0.3)
+    C = auth("classify")
+    with ThreadPoolExecutor(max_workers=1) as pool, httpx.Client(base_url=url, timeout=30) as http:
+        first = pool.submit(http.post, "/v1/classify", json={"texts": ["空调坏了"] * 3}, headers=C)
+        assert started.wait(10)
+        busy = http.post("/v1/classify", json={"texts": ["冰箱坏了"] * 3}, headers=C)
+        body = assert_error(busy, 503, "busy")
+        assert body["details"]["route_class"] == "classify_bulk" and busy.headers["Retry-After"] == "1"
+        small = http.post("/v1/classify", json={"texts": ["冰箱坏了", "洗衣机漏水"]}, headers=C)
+        assert small.status_code == 200  # two texts: not bulk, not busy
+        assert first.result().status_code == 200

@@ -187,3 +187,35 @@ def test_a_key_created_by_the_cli_works_on_the_running_server(make_client: Clien
     assert models(client, key).status_code == 200
     assert runner.invoke(cli, ["api-key", "revoke", "live", "--file", str(keys_file)]).exit_code == 0
     assert_error(models(client, key), 401, "unauthorized")
+
+
+def test_concurrent_creates_keep_every_key(tmp_path: Path) -> None:
+    """Eight `api-key create --file` processes at once: the lock keeps every one of their keys."""
+    import subprocess
+    import sys
+
+    keys_file = tmp_path / "keys.json"
+    script = ("import sys; from feedback_nlp.cli import main; "
+              "sys.argv = ['feedback-nlp', 'api-key', 'create', '--name', sys.argv[1], '--file', sys.argv[2]]; main()")
+    procs = [subprocess.Popen([sys.executable, "-c", script, f"k{i}", str(keys_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(8)]
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr
+    assert sorted(s.name for s in read_keys_file(keys_file)) == [f"k{i}" for i in range(8)]
+
+
+def test_a_key_created_with_its_own_rate_is_limited_by_it(make_client: ClientFactory, tmp_path: Path) -> None:
+    keys_file = tmp_path / "keys.json"
+    result = runner.invoke(cli, ["api-key", "create", "--name", "tight", "--rate", "0.2", "--burst", "2",
+                                 "--file", str(keys_file), "--json"])
+    assert result.exit_code == 0, result.output
+    key = json.loads(result.stdout)["key"]
+    spec = read_keys_file(keys_file)[0]
+    assert (spec.rate_per_s, spec.burst) == (0.2, 2)
+    client = key_client(make_client, keys_file)
+    assert [models(client, key).status_code for _ in range(2)] == [200, 200]
+    refused = models(client, key)
+    assert_error(refused, 429, "rate_limited")
+    assert refused.headers["Retry-After"] == "5"
+    assert models(client, KEYS["read"]).status_code == 200  # the server's default for the others
