@@ -84,8 +84,11 @@ def test_the_installed_product_runs_from_anywhere(installed: tuple[Path, Path], 
     _run([cli, "demo-data", "--out", "demo", "--tickets", "300", "--no-dirty"], cwd=tmp_path, env=env)
     for table, file in (("tickets", "tickets.csv"), ("feedback", "feedback.jsonl")):
         _run([cli, "ingest", table, f"demo/{file}", "--strict"], cwd=tmp_path, env=env)
-    trained = _run([cli, "train", "--minutes", "0", "--n-demo", "1500"], cwd=tmp_path, env=env)
+    trained = _run([cli, "train", "--minutes", "0", "--n-demo", "1500", "--json-out", "train.json"],
+                   cwd=tmp_path, env=env)
     assert "baseline: baseline@v1" in trained
+    result = json.loads((tmp_path / "train.json").read_text(encoding="utf-8"))  # what a background job reports
+    assert result["baseline"] == "baseline@v1" and result["transformer"] is None and result["seconds"]["baseline"] > 0
     (tmp_path / "texts.csv").write_text("text\n空调不制冷，外机噪音很大\n客服态度很好\n", encoding="utf-8")
     _run([cli, "classify", "--in", "texts.csv", "--out", "out.jsonl", "--no-progress"], cwd=tmp_path, env=env)
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -26,8 +26,12 @@ def serve(
     ),
     demo_finetune_minutes: float = typer.Option(
         DEFAULT_FINETUNE_MINUTES,
-        help="When no model exists: fine-tuning budget of the first training run (0: baseline only).",
+        help="When no fine-tuned transformer exists: its fine-tuning budget (0: baseline only).",
     ),
+    finetune_in_background: bool = typer.Option(
+        True, "--finetune-in-background/--finetune-first",
+        help="--demo on a first start: serve the baseline within minutes and fine-tune in a background process, "
+        "switching to the transformer when it wins (default); or fine-tune before serving."),
     classify_only: bool = typer.Option(
         False, "--classify-only", help="Never open the store (FEEDBACK_NLP_API__STORE=none): classify routes "
         "only, next to one server that holds the store; several such workers may run (--workers)."),
@@ -58,11 +62,15 @@ def serve(
             raise fail(exc) from None
         for report in status.reports:
             print_report(report, show=5)
+        background = finetune_in_background and demo_finetune_minutes > 0
         try:
             ensure_model(settings.model_dir, public_dir=settings.public_data_dir, n_demo=demo_model_texts,
-                         data_dir=settings.data_dir, finetune_minutes=demo_finetune_minutes)
+                         data_dir=settings.data_dir, finetune_minutes=0 if background else demo_finetune_minutes)
         except FeedbackNLPError as exc:
             raise fail(exc) from None
+        if background:  # the app starts the job when the model folder holds no transformer yet
+            api = settings.api.model_copy(update={"background_finetune_minutes": demo_finetune_minutes})
+            settings = settings.model_copy(update={"api": api})
         try:
             _classify_stored_feedback(settings)
         except FeedbackNLPError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import typer
@@ -46,6 +48,8 @@ def train(
                                       "CSV/XLSX): their labels override the rules' for the same texts."),
     store_labels: bool = typer.Option(True, help="Also train on the human labels imported into the store "
                                       "(`feedback-nlp label import`)."),
+    json_out: Path | None = typer.Option(
+        None, "--json-out", help="Also write the result (models made, activation, seconds per step) as JSON here."),
 ) -> None:
     """Train the default models: data, base model, baseline, fine-tuned transformer; activate the better.
 
@@ -81,6 +85,10 @@ def train(
     console.print(table)
     console.print(f"baseline: {result.baseline}   transformer: {result.transformer or '-'}   "
                   f"activated: {result.activation.get('activated', False)}")  # fmt: skip
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(dataclasses.asdict(result), ensure_ascii=False, default=str, indent=2),
+                            encoding="utf-8")
 
 
 def _export_store_labels(settings: Settings) -> Path | None:
