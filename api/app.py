@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -53,9 +54,13 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Process-wide: the event loop and the inference thread get the interpreter back sooner
+        # from the heavy threads (their Python between DuckDB calls holds it).
+        sys.setswitchinterval(settings.api.switch_interval_ms / 1000)
         store = None
         if settings.api.store == "write":  # a classify-only worker never opens it (several may run)
-            store = Store(settings.database_path, timezone=settings.timezone, memory_limit=settings.db_memory_limit)
+            store = Store(settings.database_path, timezone=settings.timezone, memory_limit=settings.db_memory_limit,
+                          threads=settings.api.db_threads)
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         heavy = HeavyWork(concurrency=settings.api.heavy_concurrency,
                           queue_timeout_s=settings.api.heavy_queue_timeout_s,
@@ -75,7 +80,7 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 on_batch=metrics.model_batch.observe, on_activate=metrics.set_active_model,
                 pinned_model=settings.api.model, bulk_texts=settings.api.bulk_texts,
                 bulk_chars=settings.api.bulk_chars, bulk_concurrency=settings.api.bulk_concurrency,
-                bulk_queue_timeout_s=settings.api.heavy_queue_timeout_s,
+                bulk_queue_timeout_s=settings.api.heavy_queue_timeout_s, queue_limit=settings.api.classify_queue_limit,
             )  # fmt: skip
             await asyncio.to_thread(service.load_active)
             keys = KeyRing(settings.api.api_keys, settings.api.keys_file)

@@ -43,6 +43,8 @@ class MicroBatcher(Generic[T, R]):
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: tuple[list[T], asyncio.Future[list[R]]] | None = None
+        #: Submissions waiting for or in a batch (admission control reads it).
+        self.waiting = 0
 
     def _ensure_started(self) -> asyncio.Queue[tuple[list[T], asyncio.Future[list[R]]]]:
         loop = asyncio.get_running_loop()
@@ -60,8 +62,12 @@ class MicroBatcher(Generic[T, R]):
             return []
         queue = self._ensure_started()
         future: asyncio.Future[list[R]] = asyncio.get_running_loop().create_future()
-        await queue.put((items, future))
-        return await future
+        self.waiting += 1
+        try:
+            await queue.put((items, future))
+            return await future
+        finally:
+            self.waiting -= 1
 
     async def close(self) -> None:
         """Stop the worker task; submissions waiting get ``CancelledError``."""

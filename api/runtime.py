@@ -1,7 +1,8 @@
 """What the app holds while it runs: the store, the segmenter and the loaded models.
 
 Built once in the lifespan handler (:func:`api.app.create_app`). Classify requests go
-through the model's micro-batcher on the one inference thread, except bulk requests (more
+through the model's micro-batcher on the one inference thread (at most ``queue_limit``
+waiting: more are answered 503 busy at once), except bulk requests (more
 than ``bulk_texts`` texts or ``bulk_chars`` characters): those run on a bulk thread of
 their own (at most ``bulk_concurrency`` at once, 503 busy after ``bulk_queue_timeout_s``),
 so a one-text request never waits for a 1,000-text one to finish. Models are loaded
@@ -73,7 +74,7 @@ class ModelService:
                  on_batch: Callable[[int], None] | None = None,
                  on_activate: Callable[[str], None] | None = None, pinned_model: str | None = None,
                  bulk_texts: int = 64, bulk_chars: int = 20_000, bulk_concurrency: int = 1,
-                 bulk_queue_timeout_s: float = 10.0) -> None:
+                 bulk_queue_timeout_s: float = 10.0, queue_limit: int = 0) -> None:
         self.model_dir = Path(model_dir)
         #: A classify-only worker (no store) serves this NAME[@VERSION], else the default model.
         self.pinned_model = pinned_model
@@ -93,6 +94,7 @@ class ModelService:
         self._lock = threading.Lock()
         self._active: LoadedModel | None = None
         self.load_error: str | None = None
+        self.queue_limit = queue_limit  # 0: no limit
         self.bulk_texts = bulk_texts
         self.bulk_chars = bulk_chars
         self.bulk_concurrency = bulk_concurrency
@@ -202,6 +204,11 @@ class ModelService:
             model = await asyncio.to_thread(self.get, ref)
         if self.is_bulk(texts):
             return model, await self._classify_bulk(model, texts)
+        if self.queue_limit and model.batcher.waiting >= self.queue_limit:
+            # Shed load: a quick 503 beats a wait of seconds behind the queue (the client retries).
+            raise ApiError(503, "busy", f"{model.batcher.waiting} classify requests are waiting; retry in 1 s",
+                           {"route_class": "classify", "queue_limit": self.queue_limit},
+                           headers={"Retry-After": "1"})
         return model, await model.batcher.submit(texts)
 
     def is_bulk(self, texts: list[str]) -> bool:

@@ -92,10 +92,11 @@ async def _timed(route: Route, request: asyncio.Future[httpx.Response] | object)
 
 
 async def soak(base: str, keys: list[str], texts: list[str], clients: int, seconds: float,
-               seed: int) -> tuple[dict[str, Route], Route, float]:
+               seed: int, mix: tuple[float, float, float] = (80, 15, 5)) -> tuple[dict[str, Route], Route, float]:
     routes: dict[str, Route] = defaultdict(Route)
     health = Route()
     rng = random.Random(seed)
+    classify_share, analytics_share = mix[0] / sum(mix), (mix[0] + mix[1]) / sum(mix)
     stop = time.perf_counter() + seconds
     ingest_n = 0
     limits = httpx.Limits(max_connections=clients + 16, max_keepalive_connections=clients + 16)
@@ -106,10 +107,10 @@ async def soak(base: str, keys: list[str], texts: list[str], clients: int, secon
             headers = {"X-API-Key": keys[i % len(keys)]}
             while time.perf_counter() < stop:
                 draw = rng.random()
-                if draw < 0.80:
+                if draw < classify_share:
                     await _timed(routes["classify single"], http.post(
                         "/v1/classify", json={"text": rng.choice(texts)}, headers=headers))
-                elif draw < 0.95:
+                elif draw < analytics_share:
                     pick = rng.random()
                     if pick < 0.7:
                         params = rng.choice(KPI_PARAMS)
@@ -179,6 +180,8 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=ROOT / "models")
     parser.add_argument("--public-dir", type=Path, default=ROOT.parent / "shared" / "data" / "public")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mix", type=float, nargs=3, default=[80, 15, 5], metavar=("CLASSIFY", "ANALYTICS", "INGEST"),
+                        help="shares of the workload (default 80 15 5)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -201,7 +204,8 @@ def main() -> None:
             model = httpx.get(f"{base}/ready", timeout=5).json()["model"]
             print(f"model {model}; {n_pred:,} predictions; {len(texts):,} {source}; {os.cpu_count()} CPUs; "
                   f"{args.seconds:g} s per run; 10 keys\n")
-            runs = [(c, *asyncio.run(soak(base, keys, texts, c, args.seconds, args.seed))) for c in args.clients]
+            runs = [(c, *asyncio.run(soak(base, keys, texts, c, args.seconds, args.seed, tuple(args.mix))))
+                    for c in args.clients]
         finally:
             server.terminate()
             server.wait(timeout=30)

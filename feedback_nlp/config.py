@@ -155,9 +155,15 @@ class ApiSettings(BaseModel):
         "a lone request runs at once, and requests arriving while a batch runs form the next batch.",
     )
     heavy_concurrency: int = Field(
-        2, gt=0,
+        1, gt=0,
         description="KPI and theme computations running at once, per route class (KPIs, themes), each on a "
-        "thread of their own pool: /health, /ready and classify never wait behind them.",
+        "thread of their own pool: /health, /ready and classify never wait behind them. 1 (default) suits 2 "
+        "cores: every running computation takes a share of the interpreter from classification.",
+    )
+    switch_interval_ms: float = Field(
+        1.0, gt=0,
+        description="How often Python's threads hand over the interpreter (sys.setswitchinterval; Python's "
+        "default is 5 ms). Shorter: /health and one-text classify wait less behind KPI threads.",
     )
     heavy_queue_timeout_s: float = Field(
         10.0, gt=0,
@@ -169,10 +175,20 @@ class ApiSettings(BaseModel):
         description="KPI and theme responses kept (least recently used first out), keyed on the route, its "
         "parameters and the store's data version (every ingest and prediction write changes it); 0: no cache.",
     )
+    db_threads: int | None = Field(
+        1, gt=0,
+        description="DuckDB worker threads of the server's store (None: one per core). 1 (default): a KPI or "
+        "theme query never takes every core, so classify and /health keep answering under analytics load.",
+    )
     heavy_per_key: int = Field(
         4, gt=0,
         description="KPI or theme computations one API key may have queued or running per route class; "
         "more are answered 429 with Retry-After (identical requests share one computation and do not count).",
+    )
+    classify_queue_limit: int = Field(
+        64, ge=0,
+        description="Classify requests that may wait for the model at once (per process); more are answered "
+        "503 busy with Retry-After: 1 at once instead of queueing for seconds. 0: no limit.",
     )
     bulk_texts: int = Field(
         64, gt=0,
@@ -225,6 +241,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Where the store, demo data and ingest reports live.")
     db_path: Path | None = Field(None, description="DuckDB file; defaults to <data_dir>/feedback.duckdb.")
     db_memory_limit: str = Field("1GB", description="DuckDB memory cap; beyond it queries spill to disk.")
+    db_threads: int | None = Field(
+        None, gt=0, description="DuckDB worker threads (default: one per core). The API server uses "
+        "api.db_threads instead.")
     model_dir: Path = Field(Path("models"), description="Model artifacts, one directory per model version.")
     public_data_dir: Path = Field(
         Path("../shared/data/public"),

@@ -31,7 +31,7 @@ def fail(exc: Exception) -> typer.Exit:
 
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     return Store(settings.database_path, timezone=settings.timezone, read_only=read_only,
-                 memory_limit=settings.db_memory_limit)  # fmt: skip
+                 memory_limit=settings.db_memory_limit, threads=settings.db_threads)  # fmt: skip
 
 
 def open_store_if_any(settings: Settings, *, read_only: bool = True) -> Store | None:

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table as RichTable
 
 from feedback_nlp.cli.common import console, fail, open_store, progress_bar
+from feedback_nlp.cli.remote import API_KEY_OPTION, SERVER_OPTION, RemoteApi
 from feedback_nlp.config import get_settings
 from feedback_nlp.errors import FeedbackNLPError, InputError
 from feedback_nlp.ingest import IngestReport, ingest_file
@@ -28,11 +29,17 @@ def ingest(
     report_dir: Path | None = typer.Option(None, help="Where to write the report (default: <data_dir>/reports)."),
     show: int = typer.Option(20, help="Rejected rows to print (all are in the written report)."),
     strict: bool = typer.Option(False, help="Exit with status 1 when any row is rejected."),
+    server: str | None = SERVER_OPTION,
+    api_key: str | None = API_KEY_OPTION,
 ) -> None:
     """Validate FILE and upsert its valid rows into TABLE; print and write a report."""
     settings = get_settings()
     if table not in TABLE_NAMES:
         raise fail(InputError(f"unknown table {table!r}; expected one of {', '.join(TABLE_NAMES)}"))
+    if server is not None:
+        _remote_ingest(server, api_key, table, file, mapping=mapping, encoding=encoding, sheet=sheet, show=show,
+                       strict=strict)
+        return
     try:
         with open_store(settings) as store, progress_bar() as progress:
             task = progress.add_task(f"{table} ← {file.name}", total=None)
@@ -50,6 +57,32 @@ def ingest(
     print_report(report, show=show)
     console.print(f"report: {paths['json']}  rejected rows: {paths['csv']}")
     if strict and not report.ok:
+        raise typer.Exit(1)
+
+
+def _remote_ingest(server: str, api_key: str | None, table: str, file: Path, *, mapping: Path | None,
+                   encoding: str | None, sheet: str | None, show: int, strict: bool) -> None:
+    """``ingest --server``: upload FILE to the running server, which validates and stores it (same rules)."""
+    if not file.is_file():
+        raise fail(InputError(f"{file}: no such file"))
+    try:
+        with RemoteApi(server, api_key) as remote:
+            report = remote.ingest(table, file, mapping=mapping, encoding=encoding, sheet=sheet)
+    except FeedbackNLPError as exc:
+        raise fail(exc) from None
+    summary = RichTable(title=f"ingest {table} ← {file.name} (through {server})", show_header=False)
+    summary.add_column(style="bold")
+    summary.add_column(justify="right")
+    for key in ("rows_read", "inserted", "updated", "unchanged", "rejected"):
+        summary.add_row(key.replace("_", " "), f"{report.get(key, 0):,}")
+    console.print(summary)
+    for warning in report.get("warnings") or []:
+        console.print(f"[yellow]warning:[/] {warning}")
+    rejections = report.get("rejections") or []
+    for r in rejections[:show]:
+        where = ", ".join(p for p in (f"row {r.get('row')}" if r.get("row") else "", r.get("column") or "") if p)
+        console.print(f"rejected: {where}: {r.get('reason')}")
+    if strict and report.get("rejected"):
         raise typer.Exit(1)
 
 

@@ -20,6 +20,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table as RichTable
 
 from feedback_nlp.cli.common import console, existing_store, fail
+from feedback_nlp.cli.remote import API_KEY_OPTION, SERVER_OPTION, RemoteApi, query_params
 from feedback_nlp.config import Settings
 from feedback_nlp.errors import InputError
 from feedback_nlp.kpis import KpiReport, KpiResult, Query, catalogue_frame, compute_kpis, get_definition
@@ -152,6 +153,8 @@ def register(app: typer.Typer) -> None:
         ids: list[str] = typer.Option([], "--id", help="KPI id (repeat for several; default: all)."),
         fmt: str = typer.Option("table", "--format", help=f"Output: {' | '.join(FORMATS)}."),
         list_only: bool = typer.Option(False, "--list", help="Show the KPI catalogue and exit."),
+        server: str | None = SERVER_OPTION,
+        api_key: str | None = API_KEY_OPTION,
     ) -> None:
         """Compute the after-sales KPIs (or list the catalogue with --list)."""
         from feedback_nlp.config import get_settings
@@ -164,9 +167,15 @@ def register(app: typer.Typer) -> None:
             render_catalogue(settings, fmt, console)
             return
         try:
-            with existing_store(settings) as store:
-                report = run_kpis(store, settings, start=start, end=end, filters=filters, group_by=group_by,
-                                  period=period, model=model, ids=ids)
+            if server is not None:
+                with RemoteApi(server, api_key) as remote:
+                    params = query_params(start=start, end=end, filters=filters, group_by=group_by, period=period,
+                                          model=model) + [("ids", i) for i in ids]
+                    report = KpiReport.from_dict(remote.get("/v1/kpis", params=params))
+            else:
+                with existing_store(settings) as store:
+                    report = run_kpis(store, settings, start=start, end=end, filters=filters, group_by=group_by,
+                                      period=period, model=model, ids=ids)
         except FeedbackNLPError as exc:
             raise fail(exc) from None
         if fmt == "json":

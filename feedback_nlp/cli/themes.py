@@ -16,6 +16,7 @@ from rich.console import JustifyMethod
 from rich.table import Table as RichTable
 
 from feedback_nlp.cli.common import console, existing_store, fail
+from feedback_nlp.cli.remote import API_KEY_OPTION, SERVER_OPTION, RemoteApi, as_objects, query_params
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
 from feedback_nlp.taxonomy import Taxonomy
@@ -56,6 +57,8 @@ def themes(
     sort: str = typer.Option("count", "--sort", help="count | impact | nps_impact | negative_rate | change."),
     sub_themes: bool = typer.Option(True, help="Cluster each theme into sub-themes."),
     fmt: str = typer.Option("table", "--format", help="table | json."),
+    server: str | None = SERVER_OPTION,
+    api_key: str | None = API_KEY_OPTION,
 ) -> None:
     """Top fault themes (count, share, negative rate, change, keywords, sub-themes, impact) or emerging issues."""
     from feedback_nlp.classifiers.registry import active_model
@@ -66,6 +69,10 @@ def themes(
     if fmt not in FORMATS:
         raise fail(ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
     settings = get_settings()
+    if server is not None:
+        _remote_themes(server, api_key, emerging=emerging, top=top, start=start, end=end, filters=filters,
+                       model=model, period=period, sort=sort, sub_themes=sub_themes, fmt=fmt)
+        return
     try:
         # Query parses ISO date strings (YYYY-MM-DD) itself; its fields are annotated with the parsed type.
         filter_values = {key: tuple(values) for key, values in Query.parse_filters(filters).items()}
@@ -91,6 +98,28 @@ def themes(
         _print_emerging(result, ref)
     else:
         _print_themes(result, ref, query.to_dict())
+
+
+def _remote_themes(server: str, api_key: str | None, *, emerging: bool, top: int, start: str | None,
+                   end: str | None, filters: list[str], model: str | None, period: str | None, sort: str,
+                   sub_themes: bool, fmt: str) -> None:
+    """``themes --server``: the same answer from a running server's /v1/themes routes."""
+    params = query_params(start=start, end=end, filters=filters, model=model, period=period) + [("top", str(top))]
+    if not emerging:
+        params += [("sort", sort), ("sub_themes", str(sub_themes).lower())]
+    try:
+        with RemoteApi(server, api_key) as remote:
+            data = remote.get("/v1/themes/emerging" if emerging else "/v1/themes/top", params=params)
+    except FeedbackNLPError as exc:
+        raise fail(exc) from None
+    if fmt == "json":
+        key = "emerging" if emerging else "themes"
+        typer.echo(json.dumps({"model": data["model"], "query": data["query"], key: data["themes"]},
+                              ensure_ascii=False, indent=2))
+    elif emerging:
+        _print_emerging(as_objects(data["themes"]), data["model"])
+    else:
+        _print_themes(as_objects(data["themes"]), data["model"], data["query"])
 
 
 def _print_themes(result: list[Any], ref: str, query: dict[str, Any]) -> None:

@@ -68,6 +68,15 @@ class KpiResult:
             "details": plain(self.details),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KpiResult:
+        """The inverse of :meth:`to_dict` (a result read back from the API's JSON)."""
+        values: dict[str, Any] = {name: data.get(name) for name in cls.__dataclass_fields__}
+        values["details"] = data.get("details") or {}
+        period = data.get("period")
+        values["period"] = date.fromisoformat(period) if isinstance(period, str) else period
+        return cls(**values)
+
 
 @dataclass
 class KpiReport:
@@ -99,6 +108,17 @@ class KpiReport:
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query.to_dict(), "model": self.model, "timezone": self.timezone,
                 "window": plain(self.window), "results": self.to_records()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KpiReport:
+        """The inverse of :meth:`to_dict` (``feedback-nlp kpis --server`` reads the API's answer)."""
+        q = data.get("query") or {}
+        query = Query(start=q.get("from"), end=q.get("to"),  # Query parses the ISO dates
+                      filters={k: tuple(v) for k, v in (q.get("filters") or {}).items()},
+                      group_by=q.get("group_by"), period=q.get("period"))
+        return cls(query=query, results=[KpiResult.from_dict(r) for r in data.get("results", [])],
+                   model=data.get("model"), timezone=data.get("timezone") or "Asia/Shanghai",
+                   window=data.get("window") or {})
 
     def get(self, kpi_id: str, *, group: str | None = None, period: date | None = None) -> KpiResult:
         """The result of ``kpi_id`` for ``group`` and ``period``; KeyError when absent."""

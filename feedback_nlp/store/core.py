@@ -46,9 +46,12 @@ class Store:
     """
 
     def __init__(self, path: str | Path, *, timezone: str = "Asia/Shanghai", read_only: bool = False,
-                 memory_limit: str | None = "1GB") -> None:
+                 memory_limit: str | None = "1GB", threads: int | None = None) -> None:
         self.path = Path(path)
         self.memory_limit = memory_limit
+        #: DuckDB's worker threads (None: one per core). The server caps them so that a KPI
+        #: query leaves cores for classification.
+        self.threads = threads
         self.timezone = timezone
         self.read_only = read_only
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -102,10 +105,13 @@ class Store:
                 # process may open it, not even read-only (the server holds it while it runs).
                 raise StoreError(
                     f"store {self.path} is in use by another process (a running `feedback-nlp serve`?): "
-                    "stop it, or ask the running server over HTTP (the API has every read command)"
+                    "stop it, or go through it: add --server http://HOST:PORT --api-key KEY (kpis, themes, "
+                    "models, ingest)"
                 ) from exc
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         set_session_timezone(con, self.timezone)
+        if self.threads:
+            con.execute(f"SET threads = {int(self.threads)}")
         if self.memory_limit:
             # Bounded memory: large joins and sorts spill to <db>.tmp/ instead of growing.
             con.execute(f"SET memory_limit = '{self.memory_limit}'")

@@ -272,3 +272,29 @@ def test_bulk_requests_over_the_lane_answer_busy(serve: Any, monkeypatch: pytest
         small = http.post("/v1/classify", json={"texts": ["冰箱坏了", "洗衣机漏水"]}, headers=C)
         assert small.status_code == 200  # two texts: not bulk, not busy
         assert first.result().status_code == 200
+
+
+def test_a_full_classify_queue_sheds_load_with_busy(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from feedback_nlp.classify import Classification
+
+    started = threading.Event()
+    real = Classification.classify
+
+    def slow(self: Classification, texts: Any) -> Any:
+        started.set()
+        time.sleep(1.0)
+        return real(self, texts)
+
+    monkeypatch.setattr(Classification, "classify", slow)
+    url = serve(classify_queue_limit=1)
+    C = auth("classify")
+    with ThreadPoolExecutor(max_workers=1) as pool, httpx.Client(base_url=url, timeout=30) as http:
+        first = pool.submit(http.post, "/v1/classify", json={"text": "空调坏了"}, headers=C)
+        assert started.wait(10)
+        t0 = time.monotonic()
+        shed = http.post("/v1/classify", json={"text": "冰箱坏了"}, headers=C)
+        assert time.monotonic() - t0 < 0.5  # answered at once, not after the queue
+        body = assert_error(shed, 503, "busy")
+        assert body["details"] == {"route_class": "classify", "queue_limit": 1} and shed.headers["Retry-After"] == "1"
+        assert first.result().status_code == 200
+        assert http.post("/v1/classify", json={"text": "冰箱坏了"}, headers=C).status_code == 200  # room again
