@@ -25,7 +25,7 @@ from api.heavy import HeavyWork
 from api.limits import BodySizeLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
-from api.routers import classify, ingest, kpis, models, ops, themes
+from api.routers import classify, dashboard, ingest, kpis, models, ops, themes
 from api.runtime import ModelService
 from api.security import KeyRing
 from feedback_nlp import Settings, Store, __version__, get_settings
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
     install_error_handlers(app)
     for router in (ops.router, classify.router, ingest.router, kpis.router, themes.router, models.router):
         app.include_router(router)
+    app.include_router(dashboard.router)  # the page at / and its files (no key: every number comes from /v1)
     # Added last = outermost: sizes are checked before anything reads the body, metrics see every answer.
     if settings.api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["GET", "POST"],

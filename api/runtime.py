@@ -26,6 +26,7 @@ from typing import Any
 
 from api.batching import MicroBatcher
 from api.errors import ApiError
+from feedback_nlp.classification import Classification
 from feedback_nlp.classifiers.artifacts import (
     ModelInfo,
     find_model,
@@ -35,7 +36,6 @@ from feedback_nlp.classifiers.artifacts import (
     resolve_model,
 )
 from feedback_nlp.classifiers.registry import activate, active_model
-from feedback_nlp.classify import Classification
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import HEADS, Taxonomy

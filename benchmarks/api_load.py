@@ -86,7 +86,9 @@ def _seed_store(data_dir: Path, n_tickets: int) -> None:
 _SERVER = """
 import sys, uvicorn
 from api.app import create_app
-uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), access_log=False, log_level="warning")
+from feedback_nlp.config import get_settings
+uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), access_log=False, log_level="warning",
+            timeout_keep_alive=int(get_settings().api.keep_alive_s))
 """
 
 
@@ -155,8 +157,8 @@ async def burst(client: httpx.AsyncClient, texts: list[str], n: int) -> Result:
 
 def library_rate(model_dir: Path, model: str | None, texts: list[str], batch: int) -> float:
     """Texts/s of ``Classification.classify`` in this process (warmed up), with the service's inference settings."""
+    from feedback_nlp.classification import Classification
     from feedback_nlp.classifiers.artifacts import resolve_model
-    from feedback_nlp.classify import Classification
     from feedback_nlp.config import get_settings
 
     job = Classification.from_settings(resolve_model(model, model_dir), get_settings())

@@ -5,7 +5,9 @@
 Starts the API (uvicorn, one process, default settings: rate limits, heavy-request caps,
 result cache as shipped) on a free loopback port with a store of demo data whose feedback
 is classified, then, for each client count, runs that many clients for ``--seconds``.
-Each client sends requests back to back, drawn at random:
+Each client sends requests back to back (after a 429 or 503 it waits the ``Retry-After``
+the server sent, at most 10 s, as a well-behaved client does; ``--no-backoff``: it does
+not), drawn at random:
 
 - 80 % ``POST /v1/classify`` of one real text (public reviews of <= 40 characters);
 - 15 % analytics: ``GET /v1/kpis`` with one of 12 parameter sets (group-by, period, KPI
@@ -58,6 +60,10 @@ KPI_PARAMS: list[dict[str, str]] = [
 ]  # fmt: skip
 
 
+#: Whether clients honour Retry-After (``--no-backoff``: they send their next request at once).
+BACKOFF = True
+
+
 @dataclass
 class Route:
     latencies: list[float] = field(default_factory=list)
@@ -87,6 +93,8 @@ async def _timed(route: Route, request: asyncio.Future[httpx.Response] | object)
         route.latencies.append(time.perf_counter() - start)
     elif status in (429, 503):
         route.refused += 1
+        if BACKOFF:  # a well-behaved client waits as long as the server asks before its next request
+            await asyncio.sleep(min(float(response.headers.get("Retry-After", "1")), 10.0))
     else:
         route.errors[kind] = route.errors.get(kind, 0) + 1
 
@@ -161,8 +169,8 @@ print(json.dumps(out))
 
 
 def _classify_store(data_dir: Path, model_dir: Path) -> int:
+    from feedback_nlp.classification import Classification
     from feedback_nlp.classifiers.artifacts import resolve_model
-    from feedback_nlp.classify import Classification
     from feedback_nlp.config import get_settings
     from feedback_nlp.predictions import classify_store
     from feedback_nlp.store import Store
@@ -180,10 +188,14 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=ROOT / "models")
     parser.add_argument("--public-dir", type=Path, default=ROOT.parent / "shared" / "data" / "public")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-backoff", action="store_true",
+                        help="clients ignore Retry-After and send their next request at once")
     parser.add_argument("--mix", type=float, nargs=3, default=[80, 15, 5], metavar=("CLASSIFY", "ANALYTICS", "INGEST"),
                         help="shares of the workload (default 80 15 5)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    global BACKOFF
+    BACKOFF = not args.no_backoff
 
     texts, source = texts_40(args.public_dir, 3000)
     keys = [generate_key() for _ in range(10)]

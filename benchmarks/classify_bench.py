@@ -19,9 +19,9 @@ from pathlib import Path
 
 import jieba
 
+from feedback_nlp.classification import Classification
 from feedback_nlp.classifiers.artifacts import resolve_model
 from feedback_nlp.classifiers.loading import load_classifier
-from feedback_nlp.classify import Classification
 from feedback_nlp.text import Segmenter
 
 _JOB: Classification | None = None

@@ -76,7 +76,7 @@ def _finetune(args: argparse.Namespace, sets: dict[str, pd.DataFrame], taxonomy:
               baseline: TfidfClassifier) -> tuple[str, str, float]:
     """Fine-tune the transformer on the set; its test score alone and blended with ``baseline``."""
     from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
-    from feedback_nlp.transformer.convert import ensure_base_model
+    from feedback_nlp.encoder.convert import ensure_base_model
 
     base = ensure_base_model(args.base_model)
     config = FinetuneConfig(n_layers=args.n_layers, max_length=args.max_length, epochs=args.epochs,

@@ -42,7 +42,7 @@ def measure(model: Path, variant: str, n: int, single: int, threads: int) -> dic
     import torch
     from classify_bench import texts_40
 
-    from feedback_nlp.classify import Classification
+    from feedback_nlp.classification import Classification
     from feedback_nlp.config import get_settings
     from feedback_nlp.text import Segmenter
 

@@ -5,15 +5,15 @@ The library holds the domain logic (no web): the canonical data model
 ingestion (:mod:`feedback_nlp.ingest`), demo data (:mod:`feedback_nlp.demo`), the
 text pipeline (:mod:`feedback_nlp.text`), the label taxonomy
 (:mod:`feedback_nlp.taxonomy`), classifiers (:mod:`feedback_nlp.classifiers`),
-classification of texts and files (:mod:`feedback_nlp.classify`), evaluation
+classification of texts and files (:mod:`feedback_nlp.classification`), evaluation
 (:mod:`feedback_nlp.evaluation`) and the settings object (:mod:`feedback_nlp.config`).
 Importing it has no side effects and loads neither jieba nor torch.
 """
 
+from feedback_nlp.classification import Classification, classify_file
 from feedback_nlp.classifiers.artifacts import list_models
 from feedback_nlp.classifiers.base import Classifier
 from feedback_nlp.classifiers.loading import load_classifier
-from feedback_nlp.classify import Classification, classify_file
 from feedback_nlp.config import Settings, get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError, InputFileError, MappingError, StoreError
 from feedback_nlp.evaluation import EvaluationReport, evaluate_predictions

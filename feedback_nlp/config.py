@@ -160,6 +160,12 @@ class ApiSettings(BaseModel):
         "thread of their own pool: /health, /ready and classify never wait behind them. 1 (default) suits 2 "
         "cores: every running computation takes a share of the interpreter from classification.",
     )
+    keep_alive_s: float = Field(
+        30.0, gt=0,
+        description="How long the server keeps an idle HTTP connection open (uvicorn's timeout_keep_alive; its "
+        "default is 5 s). Longer than any Retry-After it sends, so a client that waits as told does not meet "
+        "a connection closed under it.",
+    )
     switch_interval_ms: float = Field(
         1.0, gt=0,
         description="How often Python's threads hand over the interpreter (sys.setswitchinterval; Python's "

@@ -26,7 +26,7 @@ from feedback_nlp.errors import PredictionsError, PredictionsWriteError
 from feedback_nlp.store import Store
 
 if TYPE_CHECKING:
-    from feedback_nlp.classify import Classification
+    from feedback_nlp.classification import Classification
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def store_predictions(store: Store, feedback_ids: Sequence[str], records: Sequen
                       model_name: str, model_version: str) -> StoredBatch:
     """Upsert one prediction per feedback row for ``model_name@model_version``.
 
-    ``records`` are what :meth:`feedback_nlp.classify.Classification.classify` returns,
+    ``records`` are what :meth:`feedback_nlp.classification.Classification.classify` returns,
     aligned with ``feedback_ids``. A record with an ``error`` key is not stored: it is
     returned in :attr:`StoredBatch.errors`. Storing the same batch again overwrites the
     rows (same key), so the call is idempotent.

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from feedback_nlp.classification import OUTPUT_KEYS, Classification, classify_file, iter_input
 from feedback_nlp.classifiers.baseline import TfidfClassifier
 from feedback_nlp.classifiers.loading import load_classifier
-from feedback_nlp.classify import OUTPUT_KEYS, Classification, classify_file, iter_input
 from feedback_nlp.datasets.corpus import demo_corpus
 from feedback_nlp.errors import InputFileError
 from feedback_nlp.taxonomy import Taxonomy

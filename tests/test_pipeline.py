@@ -9,9 +9,9 @@ import pytest
 
 from feedback_nlp.classifiers.artifacts import list_models, read_metadata
 from feedback_nlp.config import get_settings
+from feedback_nlp.encoder.tiny import make_tiny_base
 from feedback_nlp.errors import ConfigError
 from feedback_nlp.training.pipeline import PipelineOptions, run_pipeline
-from feedback_nlp.transformer.tiny import make_tiny_base
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from feedback_nlp.classify import iter_input
+from feedback_nlp.classification import iter_input
 from feedback_nlp.errors import InputFileError
 from feedback_nlp.labelling.tabular import read_table
 from feedback_nlp.labels import read_labelled

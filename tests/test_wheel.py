@@ -68,6 +68,10 @@ def test_the_wheel_ships_the_library_and_its_data_not_the_checkout(installed: tu
     for module in ("training/pipeline.py", "training/finetune.py", "training/baseline.py", "training/data.py"):
         assert f"feedback_nlp/{module}" in names, module
     assert "api/app.py" in names
+    for static in ("dashboard/index.html", "dashboard/app.js", "dashboard/api.js", "dashboard/format.js",
+                   "dashboard/style.css", "vendor/echarts-5.6.0/echarts.min.js", "vendor/echarts-5.6.0/LICENSE",
+                   "vendor/echarts-5.6.0/NOTICE", "vendor/echarts-5.6.0/LICENSE-d3"):  # fmt: skip
+        assert f"api/static/{static}" in names, static  # the dashboard at /
     assert not [n for n in names if n.startswith(("tests/", "training/", "benchmarks/"))]
 
 

@@ -16,7 +16,8 @@ from api.query import QueryDep, QueryParams
 from api.schemas.analytics import KpiCatalogueResponse, KpisResponse
 from api.schemas.common import error_responses
 from api.security import Principal
-from feedback_nlp.kpis import CATALOGUE, CATEGORIES, UnknownKpiError, compute_kpis, get_definition, resolve_targets
+from feedback_nlp import service
+from feedback_nlp.kpis import UnknownKpiError, get_definition
 
 router = APIRouter(prefix="/v1/kpis", tags=["kpis"])
 
@@ -38,9 +39,7 @@ async def kpis(
 @router.get("/catalogue", response_model=KpiCatalogueResponse, responses=error_responses(401, 403))
 def catalogue(services: ServicesDep, principal: ReadKey) -> dict[str, Any]:
     """The KPI catalogue: id, Chinese name, unit, formula, target."""
-    targets = resolve_targets(services.settings.kpi_targets)
-    return {"kpis": [{**d.to_dict(), "category_zh": CATEGORIES.get(d.category, d.category), "target": targets[d.id]}
-                     for d in CATALOGUE.values()]}
+    return {"kpis": service.kpi_catalogue(services.settings)}
 
 
 @router.get("/{kpi_id}", response_model=KpisResponse, responses=error_responses(401, 403, 404, 422, 503))
@@ -66,6 +65,7 @@ async def _respond(services: Services, principal: Principal, params: QueryParams
 
 
 def _compute(services: Services, params: QueryParams, ids: list[str] | None) -> dict[str, Any]:
-    report = compute_kpis(services.store, params.query, ids=ids, targets=services.settings.kpi_targets,
-                          model=params.model, active_model=services.models.active_ref)
+    """The report as the CLI computes it; the API's active model is the one serving (else the recorded one)."""
+    report = service.kpi_report(services.store, services.settings, params.query, ids=ids, model=params.model,
+                                active=services.models.active_ref)
     return report.to_dict()

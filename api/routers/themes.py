@@ -1,4 +1,8 @@
-"""GET /v1/themes/top, /v1/themes/emerging, computed through :class:`api.heavy.HeavyWork`."""
+"""GET /v1/themes/top, /v1/themes/emerging, computed through :class:`api.heavy.HeavyWork`.
+
+The analysis is :mod:`feedback_nlp.service`'s, as in the CLI; the API's part is which model
+is active (the one serving, never only recorded) and the loaded model's taxonomy.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,8 @@ from api.query import QueryDep, QueryParams
 from api.schemas.analytics import ThemesResponse
 from api.schemas.common import error_responses
 from api.security import Principal
-from feedback_nlp.predictions import require_prediction_model
-from feedback_nlp.themes import SORTS, emerging_issues, mask_examples, top_themes
+from feedback_nlp import service
+from feedback_nlp.themes import SORTS
 
 router = APIRouter(prefix="/v1/themes", tags=["themes"])
 
@@ -33,10 +37,9 @@ async def top(
     """The top fault themes: count, share, negative rate, change, keywords, sub-themes, impact, masked examples."""
 
     def compute() -> dict[str, Any]:
-        ref = _ref(services, params)
-        themes = top_themes(services.store, params.query, model=ref, top=top, sort=sort, sub_themes=sub_themes,
-                            taxonomy=services.models.taxonomy(ref), segmenter=services.models.segmenter)
-        return _response(params, ref, themes)
+        return service.themes_top(services.store, services.settings, params.query, model=params.model,
+                                  active=services.models.active_ref, taxonomy_of=services.models.taxonomy, top=top,
+                                  sort=sort, sub_themes=sub_themes, segmenter=services.models.segmenter).to_dict()
 
     return await _respond(services, principal, params, ("top", top, sort, sub_themes), compute)
 
@@ -46,9 +49,9 @@ async def emerging(services: ServicesDep, principal: ReadKey, params: QueryDep, 
     """Fault types or keywords whose mentions in the window rise significantly over their baseline."""
 
     def compute() -> dict[str, Any]:
-        ref = _ref(services, params)
-        issues = emerging_issues(services.store, params.query, model=ref, taxonomy=services.models.taxonomy(ref))
-        return _response(params, ref, issues[:top])
+        return service.emerging(services.store, services.settings, params.query, model=params.model,
+                                active=services.models.active_ref, taxonomy_of=services.models.taxonomy,
+                                top=top).to_dict()
 
     return await _respond(services, principal, params, ("emerging", top), compute)
 
@@ -59,11 +62,3 @@ async def _respond(services: Services, principal: Principal, params: QueryParams
     return await services.heavy.respond("themes", services.result_key(("themes", *route), params), compute,
                                         ThemesResponse, client=principal.key_id or principal.name)
 
-
-def _ref(services: Services, params: QueryParams) -> str:
-    """The model whose predictions to read: as asked, else the serving model's, else the newest predicted."""
-    return require_prediction_model(services.store, params.model, services.models.active_ref)
-
-
-def _response(params: QueryParams, ref: str, items: list[Any]) -> dict[str, Any]:
-    return {"query": params.query.to_dict(), "model": ref, "themes": [mask_examples(item.to_dict()) for item in items]}

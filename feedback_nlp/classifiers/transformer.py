@@ -17,7 +17,7 @@ with a companion model (:mod:`~feedback_nlp.classifiers.transformer_blend`).
 Artifact: ``encoder/`` (a Hugging Face model directory with its tokenizer),
 ``heads.safetensors``, ``metadata.json`` and ``onnx/`` (the network exported for
 ONNX Runtime, fp32 and int8: what the service runs, see
-:mod:`feedback_nlp.transformer.onnx_runtime`). torch and transformers are imported
+:mod:`feedback_nlp.encoder.onnx_runtime`). torch and transformers are imported
 inside the functions that train or run the torch network, never at module level:
 serving on ONNX Runtime loads neither (seconds of start-up and ~300 MB saved).
 """
@@ -51,16 +51,16 @@ from feedback_nlp.classifiers.transformer_network import (
     torch_network,
 )
 from feedback_nlp.classifiers.transformer_training import BUDGET_PROBE_STEPS, fine_tune
+from feedback_nlp.encoder.onnx_runtime import ONNX_BATCH_SIZE, OnnxNetwork, export_onnx, onnx_available, pad_ids
 from feedback_nlp.errors import ConfigError
 from feedback_nlp.labels import coerce_labelled, multi_hot
 from feedback_nlp.taxonomy import MULTI_LABEL_HEADS, Taxonomy
-from feedback_nlp.transformer.onnx_runtime import ONNX_BATCH_SIZE, OnnxNetwork, export_onnx, onnx_available, pad_ids
 
 if TYPE_CHECKING:
     import torch
 
     from feedback_nlp.classifiers.baseline import TfidfClassifier
-    from feedback_nlp.transformer.multitask import MultiTaskModel
+    from feedback_nlp.encoder.multitask import MultiTaskModel
 
 # FinetuneConfig and BUDGET_PROBE_STEPS live beside this module; training, benchmarks and tests import them here.
 __all__ = ["BUDGET_PROBE_STEPS", "COMPANION_DIR", "ENCODER_DIR", "HEADS_FILE", "RUNTIMES", "FinetuneConfig",
@@ -224,7 +224,7 @@ class TransformerClassifier:
     def _torch_probabilities(self, rows: list[list[int]]) -> dict[str, np.ndarray]:
         import torch
 
-        from feedback_nlp.transformer.multitask import probabilities
+        from feedback_nlp.encoder.multitask import probabilities
 
         with torch.inference_mode():
             tensor_ids, mask = self._pad(rows)

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp.classifiers.base import PRIMARY
+from feedback_nlp.encoder.onnx_runtime import pad_ids
 from feedback_nlp.labels import multi_hot
 from feedback_nlp.taxonomy import MULTI_LABEL_HEADS, Taxonomy
 from feedback_nlp.text import normalise
-from feedback_nlp.transformer.onnx_runtime import pad_ids
 
 if TYPE_CHECKING:
     import torch
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 class TextTokenizer(Protocol):
     """What the classifier asks of a tokenizer: a transformers tokenizer, or the serving
-    :class:`~feedback_nlp.transformer.onnx_runtime.JsonTokenizer`."""
+    :class:`~feedback_nlp.encoder.onnx_runtime.JsonTokenizer`."""
 
     @property
     def pad_token_id(self) -> int | None: ...

@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING, Any
 from feedback_nlp.classifiers.base import PRIMARY
 from feedback_nlp.classifiers.transformer_batches import TextTokenizer
 from feedback_nlp.classifiers.transformer_config import FinetuneConfig
-from feedback_nlp.errors import ConfigError
-from feedback_nlp.taxonomy import HEADS, Taxonomy
-from feedback_nlp.transformer.onnx_runtime import (
+from feedback_nlp.encoder.onnx_runtime import (
     TOKENIZER_FILE,
     JsonTokenizer,
     OnnxNetwork,
@@ -27,12 +25,14 @@ from feedback_nlp.transformer.onnx_runtime import (
     onnx_available,
     onnx_path,
 )
+from feedback_nlp.errors import ConfigError
+from feedback_nlp.taxonomy import HEADS, Taxonomy
 
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel
 
-    from feedback_nlp.transformer.multitask import MultiTaskModel
+    from feedback_nlp.encoder.multitask import MultiTaskModel
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def build_network(
     """The tokenizer and the untrained network of a base checkpoint, as ``config`` shapes it."""
     from transformers import AutoTokenizer
 
-    from feedback_nlp.transformer.multitask import MultiTaskModel, encoder_layers
+    from feedback_nlp.encoder.multitask import MultiTaskModel, encoder_layers
 
     if base_model is None:
         raise ConfigError("TransformerClassifier needs base_model: a local Hugging Face model directory")
@@ -128,7 +128,7 @@ def torch_network(path: Path, meta: dict[str, Any], config: FinetuneConfig, *, q
     import torch
     from safetensors.torch import load_file
 
-    from feedback_nlp.transformer.multitask import MultiTaskModel
+    from feedback_nlp.encoder.multitask import MultiTaskModel
 
     encoder = load_encoder(path / ENCODER_DIR)
     network = MultiTaskModel(encoder, meta["heads"], dropout=config.dropout)

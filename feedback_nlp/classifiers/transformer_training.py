@@ -29,7 +29,7 @@ from feedback_nlp.errors import ConfigError
 if TYPE_CHECKING:
     import torch
 
-    from feedback_nlp.transformer.multitask import MultiTaskModel
+    from feedback_nlp.encoder.multitask import MultiTaskModel
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def fine_tune(
     """
     import torch
 
-    from feedback_nlp.transformer.multitask import encoder_layers, multitask_loss
+    from feedback_nlp.encoder.multitask import encoder_layers, multitask_loss
 
     cfg = config
     n_kept = len(encoder_layers(model.encoder))
@@ -163,7 +163,7 @@ def fine_tune(
 
 def freeze_lower(model: MultiTaskModel, n: int) -> int:
     """Freeze the embeddings and the bottom ``n`` layers; returns ``n`` (0: nothing frozen)."""
-    from feedback_nlp.transformer.multitask import encoder_layers
+    from feedback_nlp.encoder.multitask import encoder_layers
 
     if n <= 0:
         return 0
@@ -215,7 +215,7 @@ def validation_loss(
     """The multi-task loss over ``ids``, a mean over rows (eval mode, no gradients)."""
     import torch
 
-    from feedback_nlp.transformer.multitask import multitask_loss
+    from feedback_nlp.encoder.multitask import multitask_loss
 
     model.eval()
     total, n = 0.0, 0

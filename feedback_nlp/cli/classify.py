@@ -25,8 +25,8 @@ def classify(
     """Classify every text of a file: fault types, primary fault, sentiment, aspects, scores, tokens, keywords."""
     import jieba
 
+    from feedback_nlp.classification import Classification, classify_file
     from feedback_nlp.classifiers.registry import resolve_active
-    from feedback_nlp.classify import Classification, classify_file
 
     jieba.setLogLevel(logging.INFO)  # jieba's own handler prints its dictionary build at DEBUG
     settings = get_settings()
@@ -55,8 +55,8 @@ def classify_store_command(
     """Classify the stored feedback texts and store the predictions (per model version)."""
     import jieba
 
+    from feedback_nlp.classification import Classification
     from feedback_nlp.classifiers.registry import resolve_active
-    from feedback_nlp.classify import Classification
     from feedback_nlp.predictions import classify_store
 
     jieba.setLogLevel(logging.INFO)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from feedback_nlp.config import Settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
+from feedback_nlp.query import Query
 from feedback_nlp.store import Store
 
 console = Console()
@@ -46,6 +47,17 @@ def existing_store(settings: Settings) -> Store:
     if not settings.database_path.exists():
         raise ConfigError(f"no store at {settings.database_path}: ingest data first (feedback-nlp ingest …)")
     return open_store(settings, read_only=True)
+
+
+def cli_query(start: str | None = None, end: str | None = None, filters: list[str] | None = None, *,
+              group_by: str | None = None, period: str | None = None) -> Query:
+    """The query of ``--from``, ``--to``, ``--filter KEY=VALUE[,VALUE…]``, ``--group-by`` and ``--period``.
+
+    One parser for every analysis command, so ``kpis`` and ``themes`` read their options alike.
+    """
+    # Query parses ISO date strings (YYYY-MM-DD) itself; its fields are annotated with the parsed type.
+    filter_values = {key: tuple(values) for key, values in Query.parse_filters(filters or []).items()}
+    return Query(start=start, end=end, filters=filter_values, group_by=group_by, period=period)  # type: ignore[arg-type]
 
 
 def progress_bar() -> Progress:

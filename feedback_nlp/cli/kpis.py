@@ -5,7 +5,8 @@
     feedback-nlp kpis --filter product_line=空调 --filter region=华东,华南 --format json
     feedback-nlp kpis --list
 
-The command parses options and calls :func:`run_kpis`; rendering is in plain
+The command parses options and calls :func:`run_kpis` (the KPIs of
+:mod:`feedback_nlp.service`, as the API computes them); rendering is in plain
 functions. Errors (bad date, unknown KPI or model, no store) print one line and exit with
 the error's code (:mod:`feedback_nlp.cli`).
 """
@@ -19,12 +20,12 @@ import typer
 from rich.console import Console, JustifyMethod
 from rich.table import Table as RichTable
 
-from feedback_nlp.cli.common import console, existing_store, fail
+from feedback_nlp import service
+from feedback_nlp.cli.common import cli_query, console, existing_store, fail
 from feedback_nlp.cli.remote import API_KEY_OPTION, SERVER_OPTION, RemoteApi, query_params
 from feedback_nlp.config import Settings
 from feedback_nlp.errors import InputError
-from feedback_nlp.kpis import KpiReport, KpiResult, Query, catalogue_frame, compute_kpis, get_definition
-from feedback_nlp.kpis.targets import resolve_targets
+from feedback_nlp.kpis import KpiReport, KpiResult, get_definition
 from feedback_nlp.query import DIMENSIONS, PERIODS
 from feedback_nlp.store import Store
 
@@ -35,12 +36,12 @@ MET_MARK = {True: "[green]✓[/]", False: "[red]✗[/]", None: "–"}
 def run_kpis(store: Store, settings: Settings, *, start: str | None = None, end: str | None = None,
              filters: list[str] | None = None, group_by: str | None = None, period: str | None = None,
              model: str | None = None, ids: list[str] | None = None) -> KpiReport:
-    """Build the query from CLI-style values and compute the KPIs with the settings' targets and zone."""
-    # Query parses ISO date strings (YYYY-MM-DD) itself; its fields are annotated with the parsed type.
-    filter_values = {key: tuple(values) for key, values in Query.parse_filters(filters or []).items()}
-    query = Query(start=start, end=end, filters=filter_values, group_by=group_by, period=period)  # type: ignore[arg-type]
-    return compute_kpis(store, query, ids=ids or None, targets=settings.kpi_targets, model=model,
-                        timezone=settings.timezone)
+    """Build the query from CLI-style values and compute the KPIs (:func:`feedback_nlp.service.kpi_report`).
+
+    The active model is the one recorded in the store, as for every command.
+    """
+    query = cli_query(start, end, filters, group_by=group_by, period=period)
+    return service.kpi_report(store, settings, query, ids=ids, model=model)
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -121,7 +122,7 @@ def render_table(report: KpiReport, console: Console) -> None:
 
 
 def render_catalogue(settings: Settings, fmt: str, console: Console) -> None:
-    frame = catalogue_frame(resolve_targets(settings.kpi_targets))
+    frame = service.kpi_catalogue_frame(settings)
     if fmt == "json":
         typer.echo(json.dumps(frame.where(frame.notna(), None).to_dict("records"), ensure_ascii=False, indent=2))
         return

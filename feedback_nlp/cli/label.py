@@ -39,8 +39,8 @@ def _taxonomy(path: Path | None) -> Taxonomy:
 
 
 def _load_model(ref: str | None, settings: Settings, store: Store | None) -> tuple[Any, str]:
+    from feedback_nlp.classification import Classification
     from feedback_nlp.classifiers.registry import resolve_active
-    from feedback_nlp.classify import Classification
 
     job = Classification.from_settings(resolve_active(ref, settings.model_dir, store), settings)
     return job.classifier, job.model_ref
@@ -58,7 +58,7 @@ def _second_model_ref(first_kind: str, settings: Settings) -> str:
 
 
 def _pool(in_path: Path | None, from_store: bool, text_column: str, store: Store | None) -> pd.DataFrame:
-    from feedback_nlp.classify import iter_input
+    from feedback_nlp.classification import iter_input
 
     if (in_path is None) == (not from_store):
         raise ConfigError("give exactly one of --in FILE and --from-store")

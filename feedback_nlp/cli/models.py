@@ -7,7 +7,7 @@ import json
 import typer
 from rich.table import Table as RichTable
 
-from feedback_nlp.classifiers.artifacts import default_model
+from feedback_nlp import service
 from feedback_nlp.cli.common import console, fail, open_store, open_store_if_any
 from feedback_nlp.cli.remote import API_KEY_OPTION, SERVER_OPTION, RemoteApi
 from feedback_nlp.config import get_settings
@@ -19,7 +19,6 @@ models_app = typer.Typer(help="List and activate classification models.", no_arg
 def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
                 server: str | None = SERVER_OPTION, api_key: str | None = API_KEY_OPTION) -> None:
     """List the models in the model folder, newest first, with their scores."""
-    from feedback_nlp.classifiers.artifacts import list_models
     from feedback_nlp.classifiers.registry import active_model
 
     settings = get_settings()
@@ -32,23 +31,22 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON i
     finally:
         if store is not None:
             store.close()
-    infos = list_models(settings.model_dir)
-    fallback = default_model(infos)
-    default = active or (fallback.ref if fallback else None)
+    entries = service.model_listing(settings.model_dir, active)
+    # The CLI marks the model that classifies when none is named: the recorded one, else the default.
     if as_json:
-        print(json.dumps([{"ref": i.ref, "kind": i.kind, "path": str(i.path), "created_at": i.created_at,
-                           "taxonomy": i.taxonomy, "active": i.ref == default, "metrics": i.metrics}
-                          for i in infos], ensure_ascii=False, indent=2))
+        print(json.dumps([{"ref": e["ref"], "kind": e["kind"], "path": str(e["path"]), "created_at": e["created_at"],
+                           "taxonomy": e["taxonomy"], "active": e["default"], "metrics": e["metrics"]}
+                          for e in entries], ensure_ascii=False, indent=2))
         return
     table = RichTable(title=f"models in {settings.model_dir}")
     for column in ("", "model", "kind", "taxonomy", "created", "gold fault micro-F1", "gold sentiment acc"):
         table.add_column(column)
-    for info in infos:
-        gold = info.metrics.get("gold", {})
-        table.add_row("*" if info.ref == default else "", info.ref, info.kind, info.taxonomy, info.created_at,
+    for e in entries:
+        gold = e["metrics"].get("gold", {})
+        table.add_row("*" if e["default"] else "", e["ref"], e["kind"], e["taxonomy"], e["created_at"],
                       _fmt(gold.get("fault_micro_f1")), _fmt(gold.get("sentiment_accuracy")))
     console.print(table)
-    if not active and infos:
+    if not active and entries:
         console.print("no active model recorded: the newest baseline is used (feedback-nlp models activate NAME)")
 
 

@@ -79,16 +79,17 @@ def serve(
     if workers > 1:
         # Each worker process builds its app from the environment (api.app:factory).
         os.environ["FEEDBACK_NLP_API__STORE"] = "none"
-        uvicorn.run("api.app:factory", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("api.app:factory", factory=True, host=host, port=port, workers=workers,
+                    timeout_keep_alive=int(settings.api.keep_alive_s))
         return
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port, timeout_keep_alive=int(settings.api.keep_alive_s))
 
 
 def _classify_stored_feedback(settings: Settings) -> None:
     """Demo start-up: store the active model's predictions of every feedback text that lacks one."""
+    from feedback_nlp.classification import Classification
     from feedback_nlp.classifiers.artifacts import read_metadata
     from feedback_nlp.classifiers.registry import resolve_active
-    from feedback_nlp.classify import Classification
     from feedback_nlp.predictions import ensure_predictions, missing_predictions
 
     with open_store(settings) as store:

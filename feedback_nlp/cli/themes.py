@@ -1,8 +1,9 @@
 """``feedback-nlp themes``: top fault themes and emerging issues, registered on the main app.
 
-Thin, like :mod:`feedback_nlp.cli`: parse options, call :mod:`feedback_nlp.themes` or
-:func:`feedback_nlp.predictions.classify_store`, print. Exit status 2 when the library
-refuses (no store, no predictions, bad filter); the message says what to do.
+Thin, like :mod:`feedback_nlp.cli`: parse options, call :mod:`feedback_nlp.service` (which
+model's predictions to read, with which taxonomy, masked examples: as the API decides
+them), print. Exit status 2 when the library refuses (no store, no predictions, bad
+filter); the message says what to do.
 """
 
 from __future__ import annotations
@@ -15,24 +16,14 @@ import typer
 from rich.console import JustifyMethod
 from rich.table import Table as RichTable
 
-from feedback_nlp.cli.common import console, existing_store, fail
+from feedback_nlp import service
+from feedback_nlp.cli.common import cli_query, console, existing_store, fail
 from feedback_nlp.cli.remote import API_KEY_OPTION, SERVER_OPTION, RemoteApi, as_objects, query_params
-from feedback_nlp.config import Settings, get_settings
+from feedback_nlp.config import get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
-from feedback_nlp.taxonomy import Taxonomy
-from feedback_nlp.themes import mask_examples
+from feedback_nlp.text import mask_personal_data
 
 FORMATS = ("table", "json")
-
-
-def _model_taxonomy(ref: str, settings: Settings) -> Taxonomy:
-    """The taxonomy saved with model ``ref`` when its folder is here, else the default."""
-    from feedback_nlp.classifiers.artifacts import model_taxonomy, read_metadata, resolve_model
-
-    try:
-        return model_taxonomy(read_metadata(resolve_model(ref, settings.model_dir)))
-    except (FeedbackNLPError, OSError, KeyError, ValueError):
-        return Taxonomy.default()
 
 
 def _pct(value: float | None, signed: bool = False) -> str:
@@ -62,9 +53,6 @@ def themes(
 ) -> None:
     """Top fault themes (count, share, negative rate, change, keywords, sub-themes, impact) or emerging issues."""
     from feedback_nlp.classifiers.registry import active_model
-    from feedback_nlp.predictions import require_prediction_model
-    from feedback_nlp.query import Query
-    from feedback_nlp.themes import emerging_issues, top_themes
 
     if fmt not in FORMATS:
         raise fail(ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}"))
@@ -74,30 +62,25 @@ def themes(
                        model=model, period=period, sort=sort, sub_themes=sub_themes, fmt=fmt)
         return
     try:
-        # Query parses ISO date strings (YYYY-MM-DD) itself; its fields are annotated with the parsed type.
-        filter_values = {key: tuple(values) for key, values in Query.parse_filters(filters).items()}
-        query = Query(start=start, end=end, filters=filter_values, period=period)  # type: ignore[arg-type]
+        query = cli_query(start, end, filters, period=period)
         with existing_store(settings) as store:
-            active = active_model(store)
-            ref = require_prediction_model(store, model, active)
-            taxonomy = _model_taxonomy(ref, settings)
+            active = active_model(store)  # the CLI's active model: the one recorded in the store
             if emerging:
-                issues = emerging_issues(store, query, model=ref, taxonomy=taxonomy)
-                result: list[Any] = issues[:top]
+                answer = service.emerging(store, settings, query, model=model, active=active, top=top)
             else:
-                result = top_themes(store, query, model=ref, top=top, sort=sort, sub_themes=sub_themes,
-                                    taxonomy=taxonomy)
+                answer = service.themes_top(store, settings, query, model=model, active=active, top=top, sort=sort,
+                                            sub_themes=sub_themes)
     except FeedbackNLPError as exc:
         raise fail(exc) from None
     if fmt == "json":
         key = "emerging" if emerging else "themes"
-        items = [mask_examples(r.to_dict()) for r in result]
-        typer.echo(json.dumps({"model": ref, "query": query.to_dict(), key: items}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"model": answer.model, "query": query.to_dict(), key: answer.masked_items()},
+                              ensure_ascii=False, indent=2))
         return
     if emerging:
-        _print_emerging(result, ref)
+        _print_emerging(answer.items, answer.model)
     else:
-        _print_themes(result, ref, query.to_dict())
+        _print_themes(answer.items, answer.model, query.to_dict())
 
 
 def _remote_themes(server: str, api_key: str | None, *, emerging: bool, top: int, start: str | None,
@@ -144,8 +127,8 @@ def _print_themes(result: list[Any], ref: str, query: dict[str, Any]) -> None:
     if not result:
         console.print("no fault themes in this window")
     for t in result[:5]:
-        for example in t.examples[:1]:
-            console.print(f"[bold]{t.name_zh}[/] 例: {example}")
+        for example in t.examples[:1]:  # masked as in the JSON output and the API: phone numbers, names…
+            console.print(f"[bold]{t.name_zh}[/] 例: {mask_personal_data(example)}")
 
 
 def _print_emerging(result: list[Any], ref: str) -> None:

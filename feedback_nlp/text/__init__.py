@@ -8,7 +8,7 @@ tokenizer, the shipped domain dictionary (:data:`DEFAULT_USER_DICT_PATH`) and st
 (:func:`load_stopwords`). Importing this package loads neither jieba nor a dictionary.
 """
 
-from feedback_nlp.text.normalize import NO_CONTENT, content_problem, has_content, mask_personal_data, normalise
+from feedback_nlp.text.normalise import NO_CONTENT, content_problem, has_content, mask_personal_data, normalise
 from feedback_nlp.text.segment import DEFAULT_USER_DICT_PATH, NEGATION_WORDS, Segmenter, load_stopwords
 
 __all__ = [

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     taxonomy = Taxonomy.load(data_args.taxonomy) if data_args.taxonomy else Taxonomy.default()
     if model_args.base_model == DEFAULT_BASE and not (DEFAULT_BASE / "config.json").exists():
-        from feedback_nlp.transformer.convert import ensure_base_model
+        from feedback_nlp.encoder.convert import ensure_base_model
 
         logger.info("converting the default base model into %s (once)", DEFAULT_BASE)
         ensure_base_model(DEFAULT_BASE)

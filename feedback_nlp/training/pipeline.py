@@ -137,7 +137,7 @@ def run_pipeline(options: PipelineOptions, *, say: Callable[[str], None] = print
     if options.finetune_minutes <= 0:
         say("      not needed: no fine-tuning")
     elif base is None:
-        from feedback_nlp.transformer.convert import ensure_base_model
+        from feedback_nlp.encoder.convert import ensure_base_model
 
         base = ensure_base_model(options.model_dir / DEFAULT_BASE_NAME)
     elif not (Path(base) / "config.json").exists():

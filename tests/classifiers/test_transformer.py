@@ -13,10 +13,10 @@ from feedback_nlp.classifiers.base import Classifier
 from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.classifiers.transformer import FinetuneConfig, TransformerClassifier
 from feedback_nlp.datasets.corpus import demo_corpus
+from feedback_nlp.encoder.tiny import make_tiny_base
 from feedback_nlp.errors import ConfigError
 from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.training import evaluate_model
-from feedback_nlp.transformer.tiny import make_tiny_base
 
 pytestmark = pytest.mark.slow
 # One thread: torch's default (all cores) oversubscribes a CI box running other work.

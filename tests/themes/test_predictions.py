@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from feedback_nlp.classification import Classification
 from feedback_nlp.classifiers.loading import load_classifier
-from feedback_nlp.classify import Classification
 from feedback_nlp.errors import ConflictError, PredictionsWriteError
 from feedback_nlp.ingest import ingest_records
 from feedback_nlp.predictions import (

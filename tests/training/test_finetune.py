@@ -10,9 +10,9 @@ import pytest
 from feedback_nlp.classifiers.artifacts import read_metadata
 from feedback_nlp.classifiers.loading import load_classifier
 from feedback_nlp.datasets.corpus import demo_corpus
+from feedback_nlp.encoder.tiny import make_tiny_base
 from feedback_nlp.labels import write_labelled
 from feedback_nlp.training import RESULTS_FILE, load_script
-from feedback_nlp.transformer.tiny import make_tiny_base
 
 REPO = Path(__file__).resolve().parents[2]
 

