@@ -33,6 +33,9 @@ Sentiment (one label per text): ``accuracy``; per label P/R/F1/support/predicted
 
 Every confusion matrix is ``{"labels": [...], "matrix": [[...]]}`` over all codes of the
 head in taxonomy order, rows = gold, columns = predicted. Floats are rounded to 4 places.
+
+One module (~450 lines): every metric of the report, so that the figures in
+``docs/benchmarks.md`` have one definition each.
 """
 
 from __future__ import annotations

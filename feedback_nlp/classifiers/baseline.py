@@ -11,6 +11,9 @@ metadata); per-label decision thresholds are then tuned on the validation split.
 Training rows may label only some heads (``None`` = unknown): each head learns from
 the rows that label it. Prediction is a sparse matrix product per head, so the cost
 is dominated by normalisation and jieba.
+
+One module (~460 lines): one estimator with its fit, threshold tuning, predict, save and
+load, as scikit-learn keeps an estimator in one place.
 """
 
 from __future__ import annotations

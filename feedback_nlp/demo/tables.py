@@ -23,6 +23,10 @@ It is long because it is one thing: one causal simulation whose steps share the
 ``_World`` and one random stream (their order is part of the output). Its parameters
 are the small tables next to the code that reads them; phrases and the product
 catalogue are data files (see :mod:`.catalog` and :mod:`.phrases`).
+
+One module on purpose (~1,000 lines): the steps share ``_World`` and the one random
+stream whose order fixes the output, and each step reads the tables the previous one
+made; split, every part would pass that state around and the story would be harder to read.
 """
 
 from __future__ import annotations

@@ -25,6 +25,10 @@ Example::
     gen = TextGenerator(random_state=0)
     gen.complaint("空调", "leak").text
     corpus = gen.sample(5000)              # pandas.DataFrame, one labelled text a row
+
+One module on purpose (~670 lines): one generator, whose methods compose each other's
+fragments (a complaint reuses the symptom, negation and service-remark builders), over the
+phrase tables in ``demo/data/``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ rule, so an ingestion report can be checked against it.
 Deterministic: the same data (same seed) gives byte-identical CSV, JSON lines,
 README and manifest files. ``orders.xlsx`` holds the same cells each time, but the
 zip container stores its own timestamps.
+
+One module (~430 lines): the writers of the four files and of their dirty copies share
+the formatting quirks above, which are the point of the demo export.
 """
 
 from __future__ import annotations

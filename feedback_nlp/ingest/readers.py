@@ -13,6 +13,9 @@ often use). Anything else needs ``encoding=``, which must name a character set
 decode are replaced, and the rows holding them are rejected one by one rather than
 failing the file. Posted rows and JSON lines holding a lone surrogate (``"\\udc80"``,
 not Unicode) or nested too deeply are rejected row by row too.
+
+One module (~490 lines): the three formats share the chunk protocol, the row numbering
+and the decoding rules above, which is what a reader of one format needs to see.
 """
 
 from __future__ import annotations

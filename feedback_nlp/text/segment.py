@@ -17,6 +17,9 @@ neighbours; ``freq`` 0 forbids the word. Lines starting with ``#`` are skipped b
 module (plain ``jieba.load_userdict`` would read them as words, so the shipped
 :data:`DEFAULT_USER_DICT_PATH` has none). Extend the dictionary with your own files
 (``FEEDBACK_NLP_TEXT__USER_DICT_PATHS``) and call :meth:`Segmenter.reload`.
+
+One module (~470 lines): the segmenter and the loading of its dictionaries and stopwords
+are one thing (a reload must swap all of them together).
 """
 
 from __future__ import annotations
