@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,13 +18,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from feedback_nlp.text import Segmenter
 from tests.api.conftest import KEYS, auth, make_settings
 from tests.conftest import TICKET_HEADER, ticket_row, write_csv
-from tests.servers import free_port
+from tests.servers import serving_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -45,15 +43,12 @@ TEXTS = ["空调不制冷，打电话13812345678没人管", "空调不制冷，�
 def server(tmp_path: Path, model_dir: Path, segmenter: Segmenter) -> Iterator[str]:
     """The base URL of a real uvicorn server (in a thread) with tickets, feedback and stored predictions."""
     app = create_app(make_settings(tmp_path, model_dir), segmenter=segmenter)
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
+    with serving_in_thread(app) as url:
+        _seed(tmp_path, url)
+        yield url
+
+
+def _seed(tmp_path: Path, url: str) -> None:
     tickets = write_csv(tmp_path / "tickets.csv", TICKET_HEADER,
                         [ticket_row(i, 工单状态="已关闭" if i % 4 else "处理中") for i in range(1, 41)])
     feedback = [{"feedback_id": f"F{i}", "text": t, "source": "complaint", "created_at": f"2024-03-{10 + i:02d} 10:00"}
@@ -64,9 +59,6 @@ def server(tmp_path: Path, model_dir: Path, segmenter: Segmenter) -> Iterator[st
         stored = http.post("/v1/classify", json={"texts": TEXTS, "ids": [f["feedback_id"] for f in feedback],
                                                  "store": True})
         assert stored.json()["stored"] == len(TEXTS), stored.text
-    yield url
-    uv.should_exit = True
-    thread.join(timeout=30)
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -20,7 +20,7 @@ from feedback_nlp import service
 from feedback_nlp.text import Segmenter
 from tests.api.conftest import assert_error, auth, make_settings
 from tests.conftest import TICKET_HEADER, ticket_row, write_csv
-from tests.servers import free_port
+from tests.servers import serving_in_thread
 
 R = auth("read")
 
@@ -48,25 +48,13 @@ class SlowKpis:
 @pytest.fixture
 def serve(tmp_path: Path, model_dir: Path, segmenter: Segmenter) -> Iterator[Any]:
     """``serve(**api_settings)`` → the base URL of a real uvicorn server running the app in a thread."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    with ExitStack() as servers:
 
-    def start(**api: Any) -> str:
-        app = create_app(make_settings(tmp_path, model_dir, **api), segmenter=segmenter)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        deadline = time.monotonic() + 60
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{port}"
+        def start(**api: Any) -> str:
+            app = create_app(make_settings(tmp_path, model_dir, **api), segmenter=segmenter)
+            return servers.enter_context(serving_in_thread(app))
 
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(timeout=30)
+        yield start
 
 
 def test_a_full_kpi_pool_answers_busy_while_health_and_ready_answer_at_once(

@@ -9,15 +9,12 @@ from __future__ import annotations
 import codecs
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -28,6 +25,7 @@ from feedback_nlp.store import Store
 from feedback_nlp.text import Segmenter
 from tests.api.conftest import ClientFactory, assert_error, auth, make_settings
 from tests.conftest import TICKET_HEADER, ticket_row, write_csv
+from tests.servers import serving_in_thread
 
 R = auth("read")
 FEEDBACK_CSV = "feedback_id,text,source,created_at\nF9,空调不制冷,complaint,2024-03-05\n"
@@ -190,29 +188,12 @@ def test_lone_surrogates_in_classify_are_422(client: TestClient) -> None:
 
 
 # -- row 6: the connection stays usable after an error ---------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path, model_dir: Path, segmenter: Segmenter) -> Iterator[tuple[str, Any]]:
     """A real uvicorn server on a free port, in a thread: (base URL, app)."""
     app = create_app(make_settings(tmp_path, model_dir), segmenter=segmenter)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serving_in_thread(app, log_level="critical") as url:
+        yield url, app
 
 
 def _local_address(response: httpx.Response) -> Any:
