@@ -81,6 +81,8 @@ class EmergingIssue:
     p_value: float
     q_value: float
     product_models: list[ModelEvidence] = field(default_factory=list)
+    #: Newest texts of the current window behind the rise (unmasked here; ``mask_examples`` masks them).
+    examples: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -214,6 +216,7 @@ def emerging_issues(
     kinds: tuple[str, ...] = KINDS,
     per_model: bool = True,
     taxonomy: Taxonomy | None = None,
+    n_examples: int = 3,
 ) -> list[EmergingIssue]:
     """Series whose count in the current window rises significantly over the baseline; strongest first.
 
@@ -233,6 +236,7 @@ def emerging_issues(
         kinds: which series kinds to test (``fault_type``, ``keyword``).
         per_model: also test each fault type within each product model.
         taxonomy: for the Chinese names of fault types (default: the shipped one).
+        n_examples: newest texts of the current window behind each issue (the 20 strongest get them).
 
     Raises:
         PredictionsError: no stored predictions (run ``feedback-nlp classify-store``).
@@ -282,7 +286,32 @@ def emerging_issues(
                   & (tested["current"] >= min_ratio * tested["expected"])]
     issues = [_issue(row, win, taxonomy, fault_series, keyword_series) for row in hits.itertuples(index=False)]
     issues.sort(key=lambda i: (i.q_value, i.p_value, -(i.count - i.expected), i.kind, i.key, i.product_model or ""))
+    _add_examples(store, scope, win, issues[:MAX_WITH_EXAMPLES], n_examples)
     return issues
+
+
+#: Issues (strongest first) that get example texts: one small query each.
+MAX_WITH_EXAMPLES = 20
+
+
+def _add_examples(store: Store, scope: Scope, win: _Windows, issues: list[EmergingIssue], n: int) -> None:
+    """The newest ``n`` texts of the current window that carry each issue's fault type (or keyword)."""
+    if n <= 0 or not issues:
+        return
+    where, params = scope.where_sql(*day_bounds(win.start, win.end, store.timezone))
+    with store.reader() as db:
+        for issue in issues:
+            if issue.kind == "fault_type":
+                match, args = "list_contains(p.fault_types, ?)", [issue.key]
+            else:
+                match = "list_contains(CAST(json_extract(p.scores, '$.keywords') AS VARCHAR[]), ?)"
+                args = [issue.key]
+            if issue.product_model is not None:
+                match += " AND coalesce(f.product_model, '') = ?"
+                args.append(issue.product_model)
+            rows = db.rows(f"SELECT f.text FROM {scope.from_sql()} WHERE {where} AND {match} "
+                           f"ORDER BY {TIME_COLUMN} DESC, f.feedback_id LIMIT ?", [*params, *args, n])
+            issue.examples = [str(r[0]) for r in rows]
 
 
 def _issue(row: Any, win: _Windows, taxonomy: Taxonomy, fault_series: pd.DataFrame,

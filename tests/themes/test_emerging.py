@@ -70,7 +70,7 @@ def simulate(store: Store, seed: int, *, rise: tuple[str, str, float] | None = N
     if keyword_rise:
         for k in range(keyword_rise[1]):
             fid = f"K{k:04d}"
-            rows.append({"feedback_id": fid, "text": "x", "source": "complaint",
+            rows.append({"feedback_id": fid, "text": f"门封条又裂了，第{k}次", "source": "complaint",
                          "created_at": at((END - timedelta(days=k % 7)).isoformat()), "product_model": "M0"})
             preds.append({"feedback_id": fid, "fault_types": ["function"], "sentiment": "negative",
                           "keywords": [keyword_rise[0]]})
@@ -99,6 +99,12 @@ def test_a_planted_rise_in_simulated_data_is_found(store: Store) -> None:
     assert leak.product_models[0].product_model == "M3"
     keyword = next(i for i in issues if i.key == "门封条")
     assert keyword.baseline_count == 0 and keyword.product_models[0].product_model == "M0"
+    # The texts behind the rise, newest first: days END, END-1, END-2 are k = 0, 1, 2 (and 7, 8, 9 …).
+    assert len(keyword.examples) == 3 and all(e.startswith("门封条又裂了") for e in keyword.examples)
+    assert keyword.examples[0] in {"门封条又裂了，第0次", "门封条又裂了，第7次"}
+    assert len(leak.examples) == 3  # the leak texts of M3 in the window
+    assert keyword.to_dict()["examples"] == keyword.examples
+    assert emerging_issues(store, Query(), n_examples=0)[0].examples == []
     # The same series, read with another window length, is still there; nothing is flagged before the rise.
     assert emerging_issues(store, Query(end=END - timedelta(days=7))) == []
 
@@ -114,6 +120,9 @@ def test_planted_demo_issue_is_found() -> None:
         top = issues[0]
         assert (top.kind, top.key, top.product_model) == ("fault_type", planted.fault_type, planted.product_model)
         assert top.count >= 5 and top.ratio is not None and top.ratio > 3
+        stored = store.read_table("feedback", ["text", "product_model"])  # reviews and follow-up notes
+        of_model = set(stored.loc[stored["product_model"] == planted.product_model, "text"])
+        assert len(top.examples) == 3 and set(top.examples) <= of_model
         overall = [i for i in issues if i.key == planted.fault_type and i.product_model is None]
         assert all(i.product_models[0].product_model == planted.product_model for i in overall)
         # Filtered to another product line, nothing rises.

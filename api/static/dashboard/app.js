@@ -391,7 +391,9 @@ function emergingRow(issue) {
     el("td", { class: "num" }, issue.baseline_mean.toFixed(2)),
     el("td", { class: "num" }, issue.ratio === null ? "新出现" : `${issue.ratio.toFixed(1)}×`),
     el("td", { class: "num" }, issue.q_value.toPrecision(2)),
-    el("td", {}, evidence.join("；") || "—"));
+    el("td", {}, evidence.join("；") || "—"),
+    // The newest texts behind the rise (masked by the API).
+    el("td", { class: "example" }, (issue.examples || []).slice(0, 2).join(" ／ ") || "—"));
 }
 
 // ---------------------------------------------------------------- classify
