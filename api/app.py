@@ -8,6 +8,7 @@ The lifespan handler opens the store, builds the segmenter, loads the active mod
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import threading
@@ -83,6 +84,11 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 bulk_queue_timeout_s=settings.api.heavy_queue_timeout_s, queue_limit=settings.api.classify_queue_limit,
             )  # fmt: skip
             await asyncio.to_thread(service.load_active)
+            # What start-up loaded (model, dictionaries, segmenter) lives as long as the process: out of the
+            # collector's way, so its full collections stop pausing every thread for tens of milliseconds.
+            if gc.get_freeze_count() == 0:  # once per process (tests build many apps in one)
+                gc.collect()
+                gc.freeze()
             keys = KeyRing(settings.api.api_keys, settings.api.keys_file)
             if not len(keys) and settings.api.keys_file is None:
                 logger.warning("no API keys configured: every /v1 request gets 401 "
