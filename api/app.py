@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.background_training import BackgroundTraining, needs_transformer
+from api.background_training import BackgroundTraining
 from api.deps import Services
 from api.errors import install_error_handlers
 from api.heavy import HeavyWork
@@ -31,6 +31,7 @@ from api.runtime import ModelService
 from api.security import KeyRing
 from feedback_nlp import Settings, Store, __version__, get_settings
 from feedback_nlp.text import Segmenter
+from feedback_nlp.training.background import needs_transformer
 
 logger = logging.getLogger(__name__)
 

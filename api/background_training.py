@@ -5,7 +5,9 @@ transformer's fine-tune as a separate process (``feedback-nlp train --activate n
 at a lower CPU priority so requests come first). The server holds the store, so the job
 never opens it: the server exports the store's human labels for it beforehand and, when
 the job ends, compares the new model with the serving one by the product's selection
-rule (:func:`feedback_nlp.classifiers.selection.compare_models`). A winner is loaded,
+rule. The job's command line, its result and that verdict are the library's
+(:mod:`feedback_nlp.training.background`); this module starts and watches the process
+and swaps the model. A winner is loaded,
 recorded as active and served from the next request on (one reference swap, see
 :class:`api.runtime.ModelService`); either way the decision is logged and shown under
 ``training`` in ``GET /v1/models``. A restart while the job runs stops it; the next
@@ -15,20 +17,19 @@ start with no transformer in the model folder starts it again.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import signal
-import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from api.runtime import ModelService
-from feedback_nlp.classifiers.artifacts import TRANSFORMER_KIND, list_models
-from feedback_nlp.classifiers.selection import compare_models
 from feedback_nlp.config import Settings
+from feedback_nlp.errors import ModelError
+from feedback_nlp.labelling.tabular import export_current_labels
+from feedback_nlp.training.background import finetune_command, judge, read_result
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,6 @@ class TrainingStatus:
     predictions: int | None = None  # stored feedback texts classified with the new model after the switch
 
 
-def needs_transformer(model_dir: Path) -> bool:
-    """True when the model folder holds no fine-tuned transformer yet."""
-    return not any(info.kind == TRANSFORMER_KIND for info in list_models(model_dir))
-
-
 class BackgroundTraining:
     """One background fine-tune of the default transformer, started and watched by the server."""
 
@@ -76,9 +72,7 @@ class BackgroundTraining:
     def _argv(self, labels: Path | None) -> list[str]:
         if self.command is not None:
             return list(self.command)
-        argv = [sys.executable, "-m", "feedback_nlp.cli", "train", "--minutes", str(self.minutes),
-                "--activate", "never", "--no-store-labels", "--json-out", str(self.result_path)]
-        return argv + (["--labels", str(labels)] if labels is not None else [])
+        return finetune_command(self.minutes, self.result_path, labels)
 
     def _env(self) -> dict[str, str]:
         s = self.settings
@@ -87,15 +81,9 @@ class BackgroundTraining:
 
     def _export_labels(self) -> Path | None:
         """The store's human labels as a file for the job (which must not open the store)."""
-        from feedback_nlp.labelling.tabular import write_current_labels
-
         store = self.models.store
-        if store is None:
-            return None
-        frame = store.current_labels()
-        if frame.empty:
-            return None
-        return Path(write_current_labels(frame, self.work_dir / "store_labels.csv"))
+        exported = export_current_labels(store, self.work_dir / "store_labels.csv") if store is not None else None
+        return exported[0] if exported is not None else None
 
     async def start(self) -> None:
         """Start the job (returns at once); its end is handled by a task of the event loop."""
@@ -130,33 +118,20 @@ class BackgroundTraining:
             self._finish("failed", f"the fine-tune exited with code {code}; see {self.log_path}")
             return
         try:
-            result = json.loads(self.result_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            self._finish("failed", f"the fine-tune left no readable result ({exc}); see {self.log_path}")
+            ref = read_result(self.result_path, self.log_path)
+            self.status.model = ref
+            wins, reason = await asyncio.to_thread(judge, ref, self.models.active_ref, self.models.model_dir)
+        except ModelError as exc:
+            self._finish("failed", str(exc))
             return
-        ref = result.get("transformer")
-        if not ref:
-            self._finish("failed", f"the fine-tune made no transformer; see {self.log_path}")
+        if not wins:
+            logger.info("background fine-tune: %s; %s keeps serving", reason, self.models.active_ref)
+            self._finish("finished", reason)
             return
-        self.status.model = ref
-        await self._decide(ref)
+        await self._switch(ref, reason)
 
-    async def _decide(self, ref: str) -> None:
-        """Serve ``ref`` when it beats the serving model by the selection rule."""
-        infos = {info.ref: info for info in await asyncio.to_thread(list_models, self.models.model_dir)}
-        candidate, incumbent = infos.get(ref), infos.get(self.models.active_ref or "")
-        if candidate is None:
-            self._finish("failed", f"{ref} is not in {self.models.model_dir}")
-            return
-        if incumbent is not None:
-            comparison = compare_models(ref, candidate.metrics, incumbent.ref, incumbent.metrics)
-            reason = comparison.reason
-            if not comparison.wins:
-                logger.info("background fine-tune: %s; %s keeps serving", reason, incumbent.ref)
-                self._finish("finished", reason)
-                return
-        else:
-            reason = f"no model was serving; {ref} is the first"
+    async def _switch(self, ref: str, reason: str) -> None:
+        """Load, record and serve ``ref``, then store its predictions."""
         try:
             await asyncio.to_thread(self.models.activate, ref)
         except Exception as exc:  # a model that does not load is never served

@@ -77,7 +77,7 @@ async def _principal(services: ServicesDep, api_key: str | None = Security(_api_
         raise ApiError(401, "unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"})
     if principal.expired():
         raise ApiError(401, "unauthorized", "expired API key", headers={"WWW-Authenticate": "Bearer"})
-    wait = services.limiter.take(principal.key_id or principal.name, principal.rate_per_s, principal.burst)
+    wait = services.limiter.take(principal.client_id, principal.rate_per_s, principal.burst)
     if wait > 0:
         retry = services.limiter.retry_after(wait)
         rate, burst = services.limiter.limits(principal.rate_per_s, principal.burst)

@@ -78,6 +78,11 @@ class Principal:
     rate_per_s: float | None = None  # None: the server's default rate limit
     burst: int | None = None
 
+    @property
+    def client_id(self) -> str:
+        """Whom per-key limits count against: the key's hash prefix (its name for keys made in code)."""
+        return self.key_id or self.name
+
     def allows(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
 

@@ -61,7 +61,7 @@ async def kpi(
 async def _respond(services: Services, principal: Principal, params: QueryParams, ids: list[str] | None) -> Response:
     key = services.result_key(("kpis", tuple(ids) if ids else None), params)
     return await services.heavy.respond("kpis", key, lambda: _compute(services, params, ids), KpisResponse,
-                                        client=principal.key_id or principal.name)
+                                        client=principal.client_id)
 
 
 def _compute(services: Services, params: QueryParams, ids: list[str] | None) -> dict[str, Any]:

@@ -60,5 +60,5 @@ async def _respond(services: Services, principal: Principal, params: QueryParams
                    compute: Callable[[], dict[str, Any]]) -> Response:
     """``compute()`` through the capped pool, cached per route, parameters and store data version."""
     return await services.heavy.respond("themes", services.result_key(("themes", *route), params), compute,
-                                        ThemesResponse, client=principal.key_id or principal.name)
+                                        ThemesResponse, client=principal.client_id)
 

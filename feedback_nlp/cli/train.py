@@ -93,17 +93,17 @@ def train(
 
 def _export_store_labels(settings: Settings) -> Path | None:
     """The store's current human labels as a CSV under the data folder (None when there are none)."""
-    from feedback_nlp.labelling.tabular import write_current_labels
+    from feedback_nlp.labelling.tabular import export_current_labels
 
     store = open_store_if_any(settings)
     if store is None:
         return None
     with store:
-        frame = store.current_labels()
-    if frame.empty:
+        exported = export_current_labels(store, settings.data_dir / "training" / "store_labels.csv")
+    if exported is None:
         return None
-    out = write_current_labels(frame, settings.data_dir / "training" / "store_labels.csv")
-    console.print(f"[bold]training on {len(frame)} human labels from the store[/] ({out})")
+    out, n = exported
+    console.print(f"[bold]training on {n} human labels from the store[/] ({out})")
     return out
 
 

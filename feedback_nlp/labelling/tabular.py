@@ -16,6 +16,7 @@ import pandas as pd
 from feedback_nlp.errors import InputFileError
 from feedback_nlp.labelling.records import LABEL_FIELDS, ParsedLabels, RowError, check_record
 from feedback_nlp.labels import join_codes
+from feedback_nlp.store import Store
 from feedback_nlp.tabular import read_frame
 from feedback_nlp.taxonomy import Taxonomy
 
@@ -80,6 +81,13 @@ def read_table(path: str | Path, taxonomy: Taxonomy, *, labeller: str | None = N
         else:
             parsed.records.append(record)
     return parsed
+
+
+def export_current_labels(store: Store, path: str | Path) -> tuple[Path, int] | None:
+    """The store's current human labels written to ``path`` (:func:`write_current_labels`) and their
+    number; None when the store has none."""
+    frame = store.current_labels()
+    return None if frame.empty else (write_current_labels(frame, path), len(frame))
 
 
 def write_current_labels(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -20,9 +20,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.background_training import needs_transformer
 from feedback_nlp.classifiers.artifacts import TRANSFORMER_KIND
 from feedback_nlp.text import Segmenter
+from feedback_nlp.training.background import needs_transformer
 from tests.api.conftest import auth, make_settings
 
 SCORES = {"fault_micro_f1": 0.80, "primary_accuracy": 0.80, "sentiment_accuracy": 0.90, "aspects_micro_f1": 0.75}
