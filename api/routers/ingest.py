@@ -38,7 +38,7 @@ _REQUEST_BODY: dict[str, Any] = {
                 "required": ["file"],
                 "properties": {
                     "file": {"type": "string", "format": "binary",
-                             "description": f"CSV/TSV, XLSX or JSON lines ({', '.join(SUPPORTED_SUFFIXES)})."},
+                             "description": f"CSV/TSV, XLSX, JSON lines or Parquet ({', '.join(SUPPORTED_SUFFIXES)})."},
                     "mapping": {"type": "string", "description": 'JSON object {"source header": "column"}.'},
                     "sheet": {"type": "string", "description": "Read only this sheet of an .xlsx."},
                     "encoding": {"type": "string", "description": "Force the encoding (default: detected)."},

@@ -22,7 +22,7 @@ from feedback_nlp.schema import TABLE_NAMES
 
 def ingest(
     table: str = typer.Argument(..., help=f"Target table: {' | '.join(TABLE_NAMES)}."),
-    file: Path = typer.Argument(..., help="CSV/TSV, .xlsx or JSON lines file."),
+    file: Path = typer.Argument(..., help="CSV/TSV, .xlsx, JSON lines or Parquet file."),
     mapping: Path | None = typer.Option(None, "--mapping", "-m", help="YAML/JSON file: source header → column."),
     encoding: str | None = typer.Option(None, help="Force the file encoding (default: detected)."),
     sheet: str | None = typer.Option(None, help="Read only this sheet of an .xlsx (default: every fitting sheet)."),

@@ -169,6 +169,45 @@ class Store:
         key = TABLES[table].key if table in TABLES else "1"
         return self.cursor().execute(f"SELECT {cols} FROM {table} ORDER BY {key}").df()
 
+    def export_parquet(self, directory: str | Path, tables: Sequence[str] | None = None) -> dict[str, int]:
+        """Write each canonical table to ``directory/<table>.parquet`` (its canonical columns, by key).
+
+        The files are what ``feedback-nlp ingest`` reads back (Parquet is an ingest format), so a
+        user can move between the embedded store and a lake. Timestamps are written as UTC
+        instants (Parquet's adjusted-to-UTC timestamps), so no zone is lost on the way. A file
+        is written under a temporary name and renamed, so a failed export leaves no half file.
+        Returns the rows written per table.
+        """
+        names = list(tables) if tables else list(TABLE_NAMES)
+        unknown = [n for n in names if n not in TABLES]
+        if unknown:
+            raise StoreError(f"unknown table {unknown[0]!r}; tables are {', '.join(TABLE_NAMES)}")
+        out = Path(directory)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{out}: cannot create the export folder: {exc}") from exc
+        written: dict[str, int] = {}
+        con = self.cursor()
+        try:
+            for name in names:
+                table = TABLES[name]
+                target = out / f"{name}.parquet"
+                partial = out / f".{name}.parquet.partial"
+                cols = ", ".join(table.column_names)
+                sql = (f"COPY (SELECT {cols} FROM {name} ORDER BY {table.key}) TO '{_sql_path(partial)}' "
+                       "(FORMAT parquet, COMPRESSION zstd)")
+                try:
+                    con.execute(sql)
+                    partial.replace(target)
+                except (duckdb.Error, OSError) as exc:
+                    partial.unlink(missing_ok=True)
+                    raise StoreError(f"{target}: cannot write the export: {exc}") from exc
+                written[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
+        finally:
+            con.close()
+        return written
+
     def missing_keys(self, table: str, keys: Sequence[str]) -> list[str]:
         """Those of ``keys`` that are no row of ``table`` (by its key column), in the order given."""
         if table not in TABLES:
@@ -384,6 +423,11 @@ class Store:
         for stale in self.path.parent.glob(f"{self._staging_prefix}*"):
             logger.info("removing staging files of an interrupted load: %s", stale)
             shutil.rmtree(stale, ignore_errors=True)
+
+
+def _sql_path(path: Path) -> str:
+    """A path as a SQL string literal's body (COPY takes no parameter for its target)."""
+    return str(path).replace("'", "''")
 
 
 def _encodable(text: str) -> bool:
