@@ -15,7 +15,7 @@ decode are replaced, and the rows holding them are rejected one by one rather th
 failing the file. Posted rows and JSON lines holding a lone surrogate (``"\\udc80"``,
 not Unicode) or nested too deeply are rejected row by row too.
 
-One module (~490 lines): the three formats share the chunk protocol, the row numbering
+One module (~530 lines): the four formats share the chunk protocol, the row numbering
 and the decoding rules above, which is what a reader of one format needs to see.
 """
 
@@ -36,7 +36,7 @@ from typing import IO, Any
 import pandas as pd
 
 from feedback_nlp.errors import InputFileError
-from feedback_nlp.tabular import check_encoding, detect_encoding
+from feedback_nlp.tabular import PARQUET_SUFFIXES, check_encoding, detect_encoding
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as a file is read."""
@@ -44,7 +44,6 @@ ProgressCallback = Callable[[int, int], None]
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
-PARQUET_SUFFIXES = (".parquet",)
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + JSONL_SUFFIXES + PARQUET_SUFFIXES
 
 _DELIMITERS = (",", "\t", ";", "|")

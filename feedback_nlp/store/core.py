@@ -198,12 +198,12 @@ class Store:
                 sql = (f"COPY (SELECT {cols} FROM {name} ORDER BY {table.key}) TO '{_sql_path(partial)}' "
                        "(FORMAT parquet, COMPRESSION zstd)")
                 try:
-                    con.execute(sql)
+                    (count,) = con.execute(sql).fetchone() or (0,)  # COPY answers with the rows it wrote
                     partial.replace(target)
                 except (duckdb.Error, OSError) as exc:
                     partial.unlink(missing_ok=True)
                     raise StoreError(f"{target}: cannot write the export: {exc}") from exc
-                written[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
+                written[name] = int(count)
         finally:
             con.close()
         return written
