@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 pinned_model=settings.api.model, bulk_texts=settings.api.bulk_texts,
                 bulk_chars=settings.api.bulk_chars, bulk_concurrency=settings.api.bulk_concurrency,
                 bulk_queue_timeout_s=settings.api.heavy_queue_timeout_s, queue_limit=settings.api.classify_queue_limit,
+                queue_timeout_ms=settings.api.classify_queue_timeout_ms,
             )  # fmt: skip
             await asyncio.to_thread(service.load_active)
             # What start-up loaded (model, dictionaries, segmenter) lives as long as the process: out of the

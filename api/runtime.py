@@ -2,7 +2,7 @@
 
 Built once in the lifespan handler (:func:`api.app.create_app`). Classify requests go
 through the model's micro-batcher on the one inference thread (at most ``queue_limit``
-waiting: more are answered 503 busy at once), except bulk requests (more
+waiting, none longer than ``queue_timeout_ms``: more, or later, are answered 503 busy), except bulk requests (more
 than ``bulk_texts`` texts or ``bulk_chars`` characters): those run on a bulk thread of
 their own (at most ``bulk_concurrency`` at once, 503 busy after ``bulk_queue_timeout_s``),
 so a one-text request never waits for a 1,000-text one to finish. Models are loaded
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.batching import MicroBatcher
+from api.batching import MicroBatcher, QueueTimeout
 from api.errors import ApiError
 from feedback_nlp.classification import Classification
 from feedback_nlp.classifiers.artifacts import (
@@ -74,7 +74,7 @@ class ModelService:
                  on_batch: Callable[[int], None] | None = None,
                  on_activate: Callable[[str], None] | None = None, pinned_model: str | None = None,
                  bulk_texts: int = 64, bulk_chars: int = 20_000, bulk_concurrency: int = 1,
-                 bulk_queue_timeout_s: float = 10.0, queue_limit: int = 0) -> None:
+                 bulk_queue_timeout_s: float = 10.0, queue_limit: int = 0, queue_timeout_ms: float = 0.0) -> None:
         self.model_dir = Path(model_dir)
         #: A classify-only worker (no store) serves this NAME[@VERSION], else the default model.
         self.pinned_model = pinned_model
@@ -95,6 +95,7 @@ class ModelService:
         self._active: LoadedModel | None = None
         self.load_error: str | None = None
         self.queue_limit = queue_limit  # 0: no limit
+        self.queue_timeout_ms = queue_timeout_ms  # 0: no limit
         self.bulk_texts = bulk_texts
         self.bulk_chars = bulk_chars
         self.bulk_concurrency = bulk_concurrency
@@ -137,7 +138,7 @@ class ModelService:
             names["primary_fault"] = names["fault_types"]
             batcher: MicroBatcher[str, dict[str, Any]] = MicroBatcher(
                 job.classify, self.executor, max_size=self.batch_max_size, max_wait_ms=self.batch_max_wait_ms,
-                on_batch=self.on_batch,
+                on_batch=self.on_batch, max_queue_ms=self.queue_timeout_ms,
             )  # fmt: skip
             loaded = LoadedModel(job.model_ref, path, str(meta["kind"]), job, names, batcher)
             self._cache[path] = loaded
@@ -209,7 +210,12 @@ class ModelService:
             raise ApiError(503, "busy", f"{model.batcher.waiting} classify requests are waiting; retry in 1 s",
                            {"route_class": "classify", "queue_limit": self.queue_limit},
                            headers={"Retry-After": "1"})
-        return model, await model.batcher.submit(texts)
+        try:
+            return model, await model.batcher.submit(texts)
+        except QueueTimeout as exc:  # the model is behind: answered requests stay fast, this one comes back
+            raise ApiError(503, "busy", f"the model is behind ({exc}); retry in 1 s",
+                           {"route_class": "classify", "queue_timeout_ms": self.queue_timeout_ms},
+                           headers={"Retry-After": "1"}) from None
 
     def is_bulk(self, texts: list[str]) -> bool:
         """Whether ``texts`` go to the bulk lane (many texts, or many characters)."""

@@ -196,6 +196,12 @@ class ApiSettings(BaseModel):
         description="Classify requests that may wait for the model at once (per process); more are answered "
         "503 busy with Retry-After: 1 at once instead of queueing for seconds. 0: no limit.",
     )
+    classify_queue_timeout_ms: float = Field(
+        250.0, ge=0,
+        description="Longest a one-text (non-bulk) classify request waits for its model batch. One that waited "
+        "longer is answered 503 busy with Retry-After: 1, and while the oldest waiting request is that late new "
+        "ones are refused at once, so answered requests stay fast under overload. 0: no limit.",
+    )
     bulk_texts: int = Field(
         64, gt=0,
         description="A classify request of more texts than this (or of more than bulk_chars characters) runs "

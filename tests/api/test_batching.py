@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from api.batching import MicroBatcher
+from api.batching import MicroBatcher, QueueTimeout
 
 
 class Recorder:
@@ -107,3 +107,53 @@ def test_empty_submission_and_bad_size() -> None:
         assert run(MicroBatcher(lambda items: items, pool).submit([])) == []
         with pytest.raises(ValueError):
             MicroBatcher(lambda items: items, pool, max_size=0)
+
+
+def test_submissions_that_waited_too_long_fail_and_late_queues_refuse_newcomers_at_once() -> None:
+    fn = Recorder()
+
+    async def scenario() -> tuple[list[str], list[BaseException | list[str]], float, list[str]]:
+        with ThreadPoolExecutor(1) as pool:
+            batcher = MicroBatcher(fn, pool, max_size=100, max_wait_ms=0, max_queue_ms=100)
+            fn.gate.clear()  # the first batch holds the model for 300 ms
+            first = asyncio.create_task(batcher.submit(["a"]))
+            await asyncio.sleep(0.02)
+            queued = [asyncio.create_task(batcher.submit([c])) for c in "bc"]  # wait behind it
+            await asyncio.sleep(0.15)  # now the oldest waiting submission is 150 ms old
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            with pytest.raises(QueueTimeout, match="at most 100 ms"):
+                await batcher.submit(["late"])  # refused at once, not after waiting
+            refused_after = loop.time() - began
+            await asyncio.sleep(0.13)
+            fn.gate.set()
+            answered = await first
+            outcome = list(await asyncio.gather(*queued, return_exceptions=True))
+            after = await batcher.submit(["d"])  # the queue is empty again: served
+            await batcher.close()
+            return answered, outcome, refused_after, after
+
+    answered, outcome, refused_after, after = run(scenario())
+    assert answered == ["A"] and after == ["D"]
+    assert all(isinstance(o, QueueTimeout) for o in outcome)  # expired in the queue, never run
+    assert refused_after < 0.05
+    assert ["b"] not in fn.calls and ["late"] not in fn.calls
+
+
+def test_without_a_queue_timeout_everyone_waits_as_long_as_it_takes() -> None:
+    fn = Recorder()
+
+    async def scenario() -> list[list[str]]:
+        with ThreadPoolExecutor(1) as pool:
+            batcher = MicroBatcher(fn, pool, max_size=100, max_wait_ms=0)
+            fn.gate.clear()
+            first = asyncio.create_task(batcher.submit(["a"]))
+            await asyncio.sleep(0.02)
+            rest = [asyncio.create_task(batcher.submit([c])) for c in "bc"]
+            await asyncio.sleep(0.2)
+            fn.gate.set()
+            results = [await first] + [await t for t in rest]
+            await batcher.close()
+            return results
+
+    assert run(scenario()) == [["A"], ["B"], ["C"]]

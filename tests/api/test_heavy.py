@@ -285,3 +285,36 @@ def test_a_full_classify_queue_sheds_load_with_busy(serve: Any, monkeypatch: pyt
         assert body["details"] == {"route_class": "classify", "queue_limit": 1} and shed.headers["Retry-After"] == "1"
         assert first.result().status_code == 200
         assert http.post("/v1/classify", json={"text": "冰箱坏了"}, headers=C).status_code == 200  # room again
+
+
+def test_a_late_classify_queue_answers_busy_and_keeps_answered_requests_fast(
+        serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16: a one-text request waits at most classify_queue_timeout_ms for the model, then 503 busy."""
+    from feedback_nlp.classification import Classification
+
+    started = threading.Event()
+    real = Classification.classify
+
+    def slow(self: Classification, texts: Any) -> Any:
+        if "慢" in texts[0]:
+            started.set()
+            time.sleep(0.8)
+        return real(self, texts)
+
+    monkeypatch.setattr(Classification, "classify", slow)
+    url = serve(classify_queue_timeout_ms=200)
+    C = auth("classify")
+    with ThreadPoolExecutor(max_workers=2) as pool, httpx.Client(base_url=url, timeout=30) as http:
+        first = pool.submit(http.post, "/v1/classify", json={"text": "慢：空调坏了"}, headers=C)
+        assert started.wait(10)
+        queued = pool.submit(http.post, "/v1/classify", json={"text": "冰箱坏了"}, headers=C)
+        time.sleep(0.4)  # the queued request is now late
+        t0 = time.monotonic()
+        refused = http.post("/v1/classify", json={"text": "洗衣机漏水"}, headers=C)
+        assert time.monotonic() - t0 < 0.3  # refused at once, not after the batch
+        body = assert_error(refused, 503, "busy")
+        assert body["details"] == {"route_class": "classify", "queue_timeout_ms": 200.0}
+        assert refused.headers["Retry-After"] == "1"
+        assert first.result().status_code == 200
+        assert_error(queued.result(), 503, "busy")  # it waited past the limit: never run
+        assert http.post("/v1/classify", json={"text": "冰箱坏了"}, headers=C).status_code == 200  # caught up
