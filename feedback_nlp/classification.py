@@ -52,8 +52,9 @@ class Classification:
         """Load the model directory ``path`` for inference (the one way CLI, API and store use)."""
         from feedback_nlp.classifiers.loading import load_classifier
 
-        classifier = load_classifier(path, segmenter=segmenter, quantize=quantize, num_threads=num_threads,
-                                     runtime=runtime)
+        classifier = load_classifier(
+            path, segmenter=segmenter, quantize=quantize, num_threads=num_threads, runtime=runtime
+        )
         return cls(classifier, segmenter, max_text_length=max_text_length)
 
     @classmethod
@@ -96,7 +97,12 @@ class Classification:
         normalised = [normalise(texts[i]) for i in valid]
         cuts = [self.segmenter.cut(t) for t in normalised]
         content = [self.segmenter.content_tokens(c) for c in cuts]
-        proba = self.classifier.predict_proba(normalised, tokens=content)
+        # A classifier that can skip normalising the texts a second time is told they are.
+        predict_normalised = getattr(self.classifier, "predict_proba_normalised", None)
+        if predict_normalised is not None:
+            proba = predict_normalised(normalised, content)
+        else:
+            proba = self.classifier.predict_proba(normalised, tokens=content)
         labels = decide(proba, self.classifier.thresholds_, self.classifier.taxonomy_)
         score_heads = [h for h in ("fault_types", "sentiment", "aspects") if h in proba]
         rounded = {h: np.round(proba[h].to_numpy(dtype=float), SCORE_DIGITS).tolist() for h in score_heads}
@@ -162,34 +168,52 @@ def _init_worker(classification: Classification) -> None:
     _WORKER_JOB = classification
 
 
-def _classify_in_worker(texts: list[Any]) -> list[dict[str, Any]]:
+def _batch_lines(classification: Classification, chunk: pd.DataFrame, text_column: str) -> tuple[str, int]:
+    """The JSON lines of one input batch (text and trailing newlines) and how many hold an ``error``."""
+    records = classification.classify(chunk[text_column].astype(object).tolist())
+    if chunk.shape[1] > 1:  # pass the other input columns through; output keys win on a clash
+        passthrough = chunk.drop(columns=[text_column]).to_dict(orient="records")
+        lines = []
+        for extra, record in zip(passthrough, records, strict=True):
+            line = {k: _jsonable(v) for k, v in extra.items() if k not in record}
+            line.update(record)
+            lines.append(line)
+    else:
+        lines = records
+    errors = sum("error" in record for record in records)
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), errors
+
+
+def _lines_in_worker(chunk: pd.DataFrame, text_column: str) -> tuple[str, int]:
     assert _WORKER_JOB is not None, "worker not initialised"
-    return _WORKER_JOB.classify(texts)
+    return _batch_lines(_WORKER_JOB, chunk, text_column)
 
 
-def _classified_batches(
+def _classified_lines(
     classification: Classification, batches: Iterator[pd.DataFrame], text_column: str, workers: int
-) -> Iterator[tuple[pd.DataFrame, list[dict[str, Any]]]]:
-    """``(batch, records)`` in input order; with ``workers > 1`` batches run in worker
-    processes (jieba holds the GIL, so threads would not help), at most two per worker
-    in flight so memory stays bounded."""
+) -> Iterator[tuple[int, str, int]]:
+    """``(rows, JSON lines, errors)`` per batch in input order. With ``workers > 1`` batches run in
+    worker processes that got the model once, at start (jieba and the vectorisers hold the
+    GIL, so threads would not help); they also write the JSON, which leaves the main
+    process only reading and appending. At most two batches per worker are in flight,
+    so memory stays bounded."""
     if workers <= 1:
         for chunk in batches:
-            yield chunk, classification.classify(chunk[text_column].astype(object).tolist())
+            yield len(chunk), *_batch_lines(classification, chunk, text_column)
         return
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(classification,)) as pool:
-        pending: deque[tuple[pd.DataFrame, Future[list[dict[str, Any]]]]] = deque()
+        pending: deque[tuple[int, Future[tuple[str, int]]]] = deque()
         for chunk in batches:
-            pending.append((chunk, pool.submit(_classify_in_worker, chunk[text_column].astype(object).tolist())))
+            pending.append((len(chunk), pool.submit(_lines_in_worker, chunk, text_column)))
             if len(pending) >= 2 * workers:
-                done, future = pending.popleft()
-                yield done, future.result()
+                rows, future = pending.popleft()
+                yield rows, *future.result()
         while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+            rows, future = pending.popleft()
+            yield rows, *future.result()
 
 
 def classify_file(
@@ -219,15 +243,12 @@ def classify_file(
     try:
         with tmp.open("w", encoding="utf-8") as out:
             batches = iter_input(in_path, batch_size=batch_size, text_column=text_column)
-            for chunk, records in _classified_batches(classification, batches, text_column, workers):
-                passthrough = chunk.drop(columns=[text_column]).to_dict(orient="records")
-                for extra, record in zip(passthrough, records, strict=True):
-                    line = {k: _jsonable(v) for k, v in extra.items() if k not in record}
-                    line.update(record)
-                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
-                    counts["errors" if "error" in record else "classified"] += 1
-                counts["rows"] += len(records)
-                bar.update(len(records))
+            for rows, lines, errors in _classified_lines(classification, batches, text_column, workers):
+                out.write(lines)
+                counts["rows"] += rows
+                counts["errors"] += errors
+                counts["classified"] += rows - errors
+                bar.update(rows)
         tmp.replace(out_path)
     finally:
         bar.close()

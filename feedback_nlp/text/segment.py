@@ -18,6 +18,12 @@ module (plain ``jieba.load_userdict`` would read them as words, so the shipped
 :data:`DEFAULT_USER_DICT_PATH` has none). Extend the dictionary with your own files
 (``FEEDBACK_NLP_TEXT__USER_DICT_PATHS``) and call :meth:`Segmenter.reload`.
 
+Cutting: when ``rjieba`` (jieba-rs) is installed, :meth:`Segmenter.cut` and
+:meth:`Segmenter.tokens` cut through :class:`~feedback_nlp.text.fast_cut.FastCut`, built
+from the same tokenizer and giving the same words (it hands the few texts where
+jieba-rs would differ to jieba); ``fast=False`` keeps jieba alone, the reference.
+Keyword extraction (:meth:`Segmenter.keywords`) always runs on jieba.
+
 One module (~470 lines): the segmenter and the loading of its dictionaries and stopwords
 are one thing (a reload must swap all of them together).
 """
@@ -29,7 +35,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -37,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import stopwordsiso
 
 from feedback_nlp.errors import ConfigError
+from feedback_nlp.text.fast_cut import FastCut, fast_cut_available
 
 if TYPE_CHECKING:
     import jieba
@@ -178,6 +185,8 @@ class _Loaded:
     tfidf: TFIDF
     stopwords: frozenset[str]
     domain_words: frozenset[str]
+    #: jieba-rs over the same dictionary; None when not wanted or not installed.
+    fast_cut: FastCut | None
     # Per-word memo of content_tokens / keywords_from_tokens decisions (words repeat a
     # lot; a dict lookup is cheaper than regexes). Filled lazily, bounded, per load.
     is_content: dict[str, bool] = field(default_factory=dict)
@@ -208,6 +217,8 @@ class Segmenter:
         cache_dir: where jieba caches its prefix dictionary; ``None`` means the system
             temp directory (jieba's default). Never the working directory.
         hmm: let jieba's HMM join characters into words missing from the dictionary.
+        fast: cut with jieba-rs (``rjieba``) when it is installed, same words as jieba
+            (see :mod:`feedback_nlp.text.fast_cut`); ``False`` cuts with jieba only.
 
     Raises:
         ConfigError: a dictionary or stopword file is missing, unreadable or not UTF-8,
@@ -223,6 +234,7 @@ class Segmenter:
         include_default_dict: bool = True,
         cache_dir: Path | str | None = None,
         hmm: bool = True,
+        fast: bool = True,
     ) -> None:
         self.user_dict_paths = _as_paths(user_dict_paths, "user_dict_paths")
         self.stopwords_paths = _as_paths(stopwords_paths, "stopwords_paths")
@@ -230,6 +242,7 @@ class Segmenter:
         self.include_default_dict = include_default_dict
         self.cache_dir = None if cache_dir is None else Path(cache_dir)
         self.hmm = hmm
+        self.fast = fast
         self._reload_lock = threading.Lock()
         self._loaded = self._load()
 
@@ -247,6 +260,11 @@ class Segmenter:
     def dict_paths(self) -> tuple[Path, ...]:
         """Every dictionary file, in load order."""
         return ((DEFAULT_USER_DICT_PATH,) if self.include_default_dict else ()) + self.user_dict_paths
+
+    @property
+    def engine(self) -> str:
+        """What cuts: ``"rjieba"`` (jieba-rs, jieba for the texts where it would differ) or ``"jieba"``."""
+        return "jieba" if self._loaded.fast_cut is None else "rjieba"
 
     @property
     def stopwords(self) -> frozenset[str]:
@@ -274,7 +292,10 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """jieba's precise-mode segmentation, whitespace tokens dropped."""
         _check_text(text, "cut")
-        return [word for word in self._loaded.tokenizer.cut(text, HMM=self.hmm) if not word.isspace()]
+        words = self._words(self._loaded, text)
+        if " " not in text and text.isprintable():  # no whitespace in text, none in its words
+            return words if isinstance(words, list) else list(words)
+        return [word for word in words if not word.isspace()]
 
     def tokens(self, text: str) -> list[str]:
         """Content tokens: :meth:`cut` without stopwords, punctuation, symbols and
@@ -284,7 +305,7 @@ class Segmenter:
         stopwords = loaded.stopwords
         return [
             word
-            for word in loaded.tokenizer.cut(text, HMM=self.hmm)
+            for word in self._words(loaded, text)
             if _CONTENT_RE.search(word)
             and (word in NEGATION_WORDS or (word.lower() if word.isascii() else word) not in stopwords)
         ]
@@ -359,6 +380,12 @@ class Segmenter:
         ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
         return [(word, total / n_texts) for word, total in ranked[:top_k]]
 
+    def _words(self, loaded: _Loaded, text: str) -> list[str] | Iterator[str]:
+        """The words of ``text``, whitespace included, from jieba-rs or jieba."""
+        if loaded.fast_cut is not None:
+            return loaded.fast_cut.cut(text, self.hmm)
+        return cast("Iterator[str]", loaded.tokenizer.cut(text, HMM=self.hmm))
+
     @staticmethod
     def _weighted_keywords(loaded: _Loaded, text: str) -> list[tuple[str, float]]:
         tags: list[tuple[str, float]] = loaded.tfidf.extract_tags(text, topK=None, withWeight=True)
@@ -394,6 +421,7 @@ class Segmenter:
                 tokenizer.add_word(word, freq, tag)
                 domain_words.add(word)
 
+        fast_cut = FastCut(tokenizer) if self.fast and fast_cut_available() else None
         tfidf = copy.copy(base.tfidf)
         tfidf.tokenizer = tokenizer
         tfidf.postokenizer = _pos_tokenizer(tokenizer, base.word_tags)
@@ -403,13 +431,14 @@ class Segmenter:
             tfidf.idf_freq[word] = max(tfidf.idf_freq.get(word, 0.0), base.domain_idf)
 
         logger.info(
-            "segmenter loaded: %d dictionary entries from %d files, %d stopwords in %.2f s",
+            "segmenter loaded: %d dictionary entries from %d files, %d stopwords, cut by %s in %.2f s",
             len(entries),
             len(self.dict_paths),
             len(stopwords),
+            "jieba" if fast_cut is None else "rjieba",
             time.perf_counter() - started,
         )
-        return _Loaded(tokenizer, tfidf, stopwords, frozenset(domain_words))
+        return _Loaded(tokenizer, tfidf, stopwords, frozenset(domain_words), fast_cut)
 
     def __getstate__(self) -> dict[str, Any]:
         # The tokenizer is rebuilt from the files on unpickling: it is large, and jieba
@@ -421,6 +450,7 @@ class Segmenter:
             "include_default_dict": self.include_default_dict,
             "cache_dir": self.cache_dir,
             "hmm": self.hmm,
+            "fast": self.fast,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -428,7 +458,10 @@ class Segmenter:
 
     def __repr__(self) -> str:
         paths = ", ".join(str(path) for path in self.user_dict_paths)
-        return f"Segmenter(user_dict_paths=[{paths}], n_domain_words={len(self.domain_words)}, hmm={self.hmm})"
+        return (
+            f"Segmenter(user_dict_paths=[{paths}], n_domain_words={len(self.domain_words)}, hmm={self.hmm}, "
+            f"engine={self.engine})"
+        )
 
 
 def _pos_tokenizer(tokenizer: jieba.Tokenizer, word_tags: dict[str, str]) -> Any:
