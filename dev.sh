@@ -17,7 +17,7 @@ ensure_env() {
   local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
+    "$VENV/bin/python" -m pip install --quiet -e ".[dev,spark]"  # spark: the Spark tests run in CI too
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from feedback_nlp.cli import api_key, classify, db, ingest, kpis, label, models, serve, themes, train
+from feedback_nlp.cli import api_key, classify, db, ingest, kpis, label, models, serve, spark, themes, train
 from feedback_nlp.cli.common import fail, state
 from feedback_nlp.errors import FeedbackNLPError
 
@@ -24,7 +24,7 @@ def _options(debug: bool = typer.Option(False, "--debug", help="Show the traceba
     state["debug"] = debug
 
 
-for _group in (ingest, db, serve, classify, train, models, api_key, label, kpis, themes):
+for _group in (ingest, db, serve, classify, train, models, api_key, label, kpis, themes, spark):
     _group.register(app)
 
 
