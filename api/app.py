@@ -26,7 +26,7 @@ from api.heavy import HeavyWork
 from api.limits import BodySizeLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
-from api.routers import classify, dashboard, ingest, kpis, models, ops, themes
+from api.routers import classify, dashboard, ingest, kpis, me, models, ops, themes
 from api.runtime import ModelService
 from api.security import KeyRing
 from feedback_nlp import Settings, Store, __version__, get_settings
@@ -120,7 +120,8 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
     app.state.services = None
     app.state.metrics = metrics
     install_error_handlers(app)
-    for router in (ops.router, classify.router, ingest.router, kpis.router, themes.router, models.router):
+    for router in (ops.router, classify.router, ingest.router, kpis.router, themes.router, models.router,
+                   me.router):
         app.include_router(router)
     app.include_router(dashboard.router)  # the page at / and its files (no key: every number comes from /v1)
     # Added last = outermost: sizes are checked before anything reads the body, metrics see every answer.

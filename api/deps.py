@@ -101,6 +101,8 @@ def require(scope: ApiScope) -> Callable[..., Awaitable[Principal]]:
     return check
 
 
+#: Any valid key, whatever its scopes (GET /v1/me).
+AnyKey = Annotated[Principal, Depends(_principal)]
 ReadKey = Annotated[Principal, Depends(require("read"))]
 ClassifyKey = Annotated[Principal, Depends(require("classify"))]
 IngestKey = Annotated[Principal, Depends(require("ingest"))]

@@ -35,11 +35,19 @@ from feedback_nlp.config import Settings
 from feedback_nlp.errors import FeedbackNLPError
 from feedback_nlp.kpis import CATALOGUE, CATEGORIES, KpiReport, catalogue_frame, compute_kpis, resolve_targets
 from feedback_nlp.predictions import require_prediction_model
-from feedback_nlp.query import Query
+from feedback_nlp.query import Query, QueryError
 from feedback_nlp.store import Store
 from feedback_nlp.taxonomy import Taxonomy
 from feedback_nlp.text import Segmenter
-from feedback_nlp.themes import emerging_issues, mask_examples, top_themes
+from feedback_nlp.themes import (
+    aspect_sentiment,
+    emerging_issues,
+    mask_examples,
+    theme_impact,
+    theme_products,
+    theme_trend,
+    top_themes,
+)
 
 #: How a caller finds the taxonomy of a model ``name@version`` (the API: its loaded models first).
 TaxonomyOf = Callable[[str], Taxonomy]
@@ -138,6 +146,63 @@ def emerging(store: Store, settings: Settings, query: Query, *, model: str | Non
     source = prediction_source(store, settings, model, active, taxonomy_of=taxonomy_of)
     issues = emerging_issues(store, query, model=source.model, taxonomy=source.taxonomy)
     return ThemesAnswer(query, source.model, list(issues[:top]))
+
+
+def _named(taxonomy: Taxonomy, head: str, code: str) -> str:
+    try:
+        return taxonomy.name_zh(head, code)
+    except (KeyError, ValueError):
+        return code
+
+
+def _known_fault_type(source: PredictionSource, fault_type: str) -> None:
+    """Refuse a code the predictions' taxonomy does not have (a typo would otherwise read as zero mentions)."""
+    codes = source.taxonomy.fault_types.codes
+    if codes and fault_type not in codes:
+        raise QueryError(f"fault_type {fault_type!r}: not a fault type of {source.model}; expected one of "
+                         f"{', '.join(codes)}")
+
+
+def theme_view(store: Store, settings: Settings, query: Query, fault_type: str, *, view: str,
+               period: str = "week", top: int = 10, model: str | None = None, active: str | None = None,
+               taxonomy_of: TaxonomyOf | None = None) -> dict[str, Any]:
+    """One fault type's ``trend`` (mentions per ``period``) or ``products`` (the ``top`` product models carrying it).
+
+    The JSON-ready answer names the query, the model and the theme (code and Chinese name).
+    """
+    source = prediction_source(store, settings, model, active, taxonomy_of=taxonomy_of)
+    _known_fault_type(source, fault_type)
+    out: dict[str, Any] = {"query": query.to_dict(), "model": source.model, "fault_type": fault_type,
+                           "name_zh": _named(source.taxonomy, "fault_types", fault_type)}
+    if view == "trend":
+        points = theme_trend(store, query, fault_type, period=period, model=source.model)
+        return {**out, "period": period, "points": [p.to_dict() for p in points]}
+    mentions, products = theme_products(store, query, fault_type, top=top, model=source.model)
+    return {**out, "count": mentions, "products": [p.to_dict() for p in products]}
+
+
+def themes_impact(store: Store, settings: Settings, query: Query, *, model: str | None = None,
+                  active: str | None = None, taxonomy_of: TaxonomyOf | None = None) -> dict[str, Any]:
+    """Every fault type's effect on satisfaction and NPS (theme vs. the rest, with n), most damaging first."""
+    source = prediction_source(store, settings, model, active, taxonomy_of=taxonomy_of)
+    impacts = theme_impact(store, query, model=source.model)
+    return {"query": query.to_dict(), "model": source.model,
+            "themes": [{**i.to_dict(), "name_zh": _named(source.taxonomy, "fault_types", i.fault_type)}
+                       for i in impacts]}
+
+
+def aspects_by_sentiment(store: Store, settings: Settings, query: Query, *, model: str | None = None,
+                         active: str | None = None, taxonomy_of: TaxonomyOf | None = None) -> dict[str, Any]:
+    """The aspect × sentiment matrix of the window, with the sentiments' totals and Chinese names."""
+    source = prediction_source(store, settings, model, active, taxonomy_of=taxonomy_of)
+    totals, aspects = aspect_sentiment(store, query, model=source.model)
+    taxonomy = source.taxonomy
+    sentiments = [c for c in taxonomy.sentiment.codes if c in totals] + sorted(
+        c for c in totals if c not in taxonomy.sentiment.codes)
+    return {"query": query.to_dict(), "model": source.model,
+            "sentiments": [{"sentiment": c, "name_zh": _named(taxonomy, "sentiment", c), "count": totals[c]}
+                           for c in sentiments],
+            "aspects": [{**a.to_dict(), "name_zh": _named(taxonomy, "aspects", a.aspect)} for a in aspects]}
 
 
 # -- models -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from api.errors import ApiError
 from api.runtime import LoadedModel
 from api.schemas.classify import ClassifyRequest, ClassifyResponse
 from api.schemas.common import error_responses
+from feedback_nlp.classifiers.explain import explain_records
 
 router = APIRouter(prefix="/v1", tags=["classify"])
 
@@ -20,7 +21,8 @@ router = APIRouter(prefix="/v1", tags=["classify"])
 @router.post("/classify", response_model=ClassifyResponse,
              responses=error_responses(401, 403, 404, 409, 413, 422, 503))
 async def classify(body: ClassifyRequest, services: ServicesDep, principal: ClassifyKey) -> Response:
-    """Classify one text or a batch: fault types, primary fault, sentiment, aspects, scores, tokens, keywords."""
+    """Classify one text or a batch: fault types, primary fault, sentiment, aspects, scores, tokens, keywords
+    (and, with explain: true, the words that drove each label)."""
     api = services.settings.api
     problems = body.problems(max_texts=api.max_texts, max_text_length=api.max_text_length)
     if problems:
@@ -34,6 +36,10 @@ async def classify(body: ClassifyRequest, services: ServicesDep, principal: Clas
     stored = None
     if body.store and ids is not None:
         stored = await run_in_threadpool(_store_predictions, services, ids, records, model)
+    if body.explain:  # after the micro-batcher: occlusion's many forward passes must not hold up other requests
+        job = model.classification
+        records = await run_in_threadpool(explain_records, job.classifier, job.segmenter, texts, records,
+                                          top_k=body.explain_top_k)
     # Built by hand and returned as is: validating ~1,000 records again would cost more than classifying them.
     payload = {"model": model.ref, "results": [_result(model, r, ids[i] if ids else None)
                                                for i, r in enumerate(records)], "stored": stored}
@@ -43,7 +49,7 @@ async def classify(body: ClassifyRequest, services: ServicesDep, principal: Clas
 def _result(model: LoadedModel, record: dict[str, Any], feedback_id: str | None) -> dict[str, Any]:
     if "error" in record:  # the request was validated first, so this is a model-side refusal
         raise ApiError(422, "validation_error", record["error"])
-    return {
+    result = {
         "id": feedback_id,
         "fault_types": record["fault_types"],
         "primary_fault": record["primary_fault"],
@@ -59,6 +65,10 @@ def _result(model: LoadedModel, record: dict[str, Any], feedback_id: str | None)
             "aspects": [model.name_zh("aspects", c) for c in record["aspects"]],
         },
     }
+    if "explanations" in record:  # only when asked: the answer without explain stays as it was
+        result["explanations"] = record["explanations"]
+        result["explanation_method"] = record["explanation_method"]
+    return result
 
 
 def _store_predictions(services: Any, ids: list[str], records: list[dict[str, Any]], model: LoadedModel) -> int:

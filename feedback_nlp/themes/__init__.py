@@ -1,4 +1,5 @@
-"""Themes mined from the stored predictions: top fault themes, sub-themes, impact, emerging issues.
+"""Themes mined from the stored predictions: top fault themes, sub-themes, impact, emerging issues,
+a theme's trend and products, aspect × sentiment.
 
 Every function reads the predictions of one model version (``model="name@version"``;
 None: the active model when it has predictions, else the most recently predicted) for
@@ -7,6 +8,15 @@ stored they raise :class:`~feedback_nlp.predictions.PredictionsError`, whose mes
 says to run ``feedback-nlp classify-store``.
 """
 
+from feedback_nlp.themes.breakdown import (
+    TREND_PERIODS,
+    AspectSentiment,
+    ProductShare,
+    TrendPoint,
+    aspect_sentiment,
+    theme_products,
+    theme_trend,
+)
 from feedback_nlp.themes.emerging import BASELINE_PERIODS, EmergingIssue, ModelEvidence, emerging_issues
 from feedback_nlp.themes.impact import ThemeImpact, theme_impact
 from feedback_nlp.themes.keywords import Keyword
@@ -17,14 +27,21 @@ from feedback_nlp.themes.top import SORTS, Theme, top_themes
 __all__ = [
     "BASELINE_PERIODS",
     "SORTS",
+    "TREND_PERIODS",
+    "AspectSentiment",
     "EmergingIssue",
     "Keyword",
     "ModelEvidence",
+    "ProductShare",
     "SubTheme",
     "Theme",
     "ThemeImpact",
+    "TrendPoint",
+    "aspect_sentiment",
     "emerging_issues",
     "mask_examples",
     "theme_impact",
+    "theme_products",
+    "theme_trend",
     "top_themes",
 ]

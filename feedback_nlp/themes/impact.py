@@ -34,6 +34,8 @@ class ThemeImpact:
     nps: float | None
     nps_without: float | None
     nps_impact: float | None  # overall NPS − NPS without the theme
+    n_scored_without: int = 0  # scored texts that do not mention the theme
+    n_nps_without: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,6 +65,7 @@ def impact_of(fault_type: str, theme: Aggregate, total: Aggregate) -> ThemeImpac
         satisfaction_without=_round(without_sat, 4), satisfaction_impact=_round(sat_impact, 4),
         n_nps=theme.n_nps, nps=_round(_nps(theme.n_promoters, theme.n_detractors, theme.n_nps), 2),
         nps_without=_round(without_nps, 2), nps_impact=_round(nps_impact, 2),
+        n_scored_without=max(rest_n, 0), n_nps_without=max(total.n_nps - theme.n_nps, 0),
     )  # fmt: skip
 
 
