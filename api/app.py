@@ -31,6 +31,7 @@ from api.runtime import ModelService
 from api.security import KeyRing
 from feedback_nlp import Settings, Store, __version__, get_settings
 from feedback_nlp.text import Segmenter
+from feedback_nlp.themes import preload_sub_themes
 from feedback_nlp.training.background import needs_transformer
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None, *, segmenter: Segmenter | None 
                 queue_timeout_ms=settings.api.classify_queue_timeout_ms,
             )  # fmt: skip
             await asyncio.to_thread(service.load_active)
+            if store is not None:  # the first /v1/themes/top would otherwise import scikit-learn's clustering
+                await asyncio.to_thread(preload_sub_themes)
             # What start-up loaded (model, dictionaries, segmenter) lives as long as the process: out of the
             # collector's way, so its full collections stop pausing every thread for tens of milliseconds.
             if gc.get_freeze_count() == 0:  # once per process (tests build many apps in one)

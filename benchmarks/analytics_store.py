@@ -252,6 +252,11 @@ def _keywords_json(text_idx: pa.Array) -> pa.Array:
     return pa.DictionaryArray.from_arrays(text_idx.cast(pa.int32()), pa.array(docs)).cast(pa.string())
 
 
+def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array: pyarrow returns a chunked one for a large string array (10M rows)."""
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def _predictions(rng: np.random.Generator, feedback_ids: pa.Array, taxonomy: Taxonomy,
                  scores: pa.Array | None = None) -> dict[str, pa.Array]:
     n = len(feedback_ids)
@@ -260,12 +265,12 @@ def _predictions(rng: np.random.Generator, feedback_ids: pa.Array, taxonomy: Tax
     primary = np.array(codes)[rng.integers(0, len(codes), n)]
     n_aspects = rng.choice(3, n, p=(0.45, 0.4, 0.15))
     offsets = np.concatenate([[0], np.cumsum(n_aspects)]).astype(np.int32)
-    values = pa.array(np.array(aspects)[rng.integers(0, len(aspects), int(offsets[-1]))])
+    values = _flat(pa.array(np.array(aspects)[rng.integers(0, len(aspects), int(offsets[-1]))]))
     return {
         "feedback_id": feedback_ids,
         "model_name": pa.array(np.full(n, MODEL_NAME)),
         "model_version": pa.array(np.full(n, MODEL_VERSION)),
-        "fault_types": pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), pa.array(primary)),
+        "fault_types": pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), _flat(pa.array(primary))),
         "primary_fault": pa.array(primary),
         "sentiment": _pick(rng, SENTIMENTS, n, (0.45, 0.2, 0.35)),
         "aspects": pa.ListArray.from_arrays(pa.array(offsets), values),

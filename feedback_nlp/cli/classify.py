@@ -20,7 +20,7 @@ from feedback_nlp.classifiers.explain import (
     OCCLUSION,
     predicted_label_keys,
 )
-from feedback_nlp.cli.common import console, err, fail, open_store, open_store_if_any
+from feedback_nlp.cli.common import console, err, fail, model_to_use, open_store
 from feedback_nlp.config import get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
 
@@ -51,7 +51,6 @@ def classify(
     import jieba
 
     from feedback_nlp.classification import Classification, classify_file
-    from feedback_nlp.classifiers.registry import resolve_active
     from feedback_nlp.explanations import ExplainedClassification
 
     if fmt not in FORMATS:
@@ -63,12 +62,7 @@ def classify(
     jieba.setLogLevel(logging.INFO)  # jieba's own handler prints its dictionary build at DEBUG
     settings = get_settings()
     try:
-        store = open_store_if_any(settings)
-        try:
-            path = resolve_active(model, settings.model_dir, store)
-        finally:
-            if store is not None:
-                store.close()
+        path = model_to_use(model, settings)
         job = Classification.from_settings(path, settings)
         if explain:
             job = ExplainedClassification.of(job, top_k=top_k)

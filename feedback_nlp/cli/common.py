@@ -7,6 +7,8 @@ found, 4 conflict, 5 model, 6 store); ``feedback-nlp --debug …`` shows the tra
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -40,6 +42,18 @@ def open_store_if_any(settings: Settings, *, read_only: bool = True) -> Store | 
     if not settings.database_path.exists():
         return None
     return open_store(settings, read_only=read_only)
+
+
+def model_to_use(model: str | None, settings: Settings) -> Path:
+    """The directory of ``model`` (NAME, NAME@VERSION or a folder), or of the store's active model."""
+    from feedback_nlp.classifiers.registry import resolve_active
+
+    store = open_store_if_any(settings)
+    try:
+        return resolve_active(model, settings.model_dir, store)
+    finally:
+        if store is not None:
+            store.close()
 
 
 def existing_store(settings: Settings) -> Store:

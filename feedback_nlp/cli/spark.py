@@ -17,7 +17,7 @@ from pathlib import Path
 
 import typer
 
-from feedback_nlp.cli.common import cli_query, console, err, fail, open_store_if_any, state
+from feedback_nlp.cli.common import cli_query, console, err, fail, model_to_use, state
 from feedback_nlp.config import get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
 from feedback_nlp.query import DIMENSIONS, PERIODS
@@ -72,18 +72,12 @@ def classify_command(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
 ) -> None:
     """Classify every row with Spark (mapInPandas; the model loaded once per Python worker) into Parquet."""
-    from feedback_nlp.classifiers.registry import resolve_active
     from feedback_nlp.spark.classify import WorkerModel, classify_spark, ship_model
     from feedback_nlp.spark.session import spark_session
 
     settings = get_settings()
     try:
-        store = open_store_if_any(settings)
-        try:
-            path = resolve_active(model, settings.model_dir, store)
-        finally:
-            if store is not None:
-                store.close()
+        path = model_to_use(model, settings)
         spark = spark_session(master, app_name="feedback-nlp classify")
         shipped = None if shared_model else ship_model(spark, path)
         report = classify_spark(spark, WorkerModel.from_settings(path, settings, shipped_name=shipped), in_path,

@@ -22,6 +22,7 @@ from feedback_nlp.themes.impact import ThemeImpact, theme_impact
 from feedback_nlp.themes.keywords import Keyword
 from feedback_nlp.themes.masking import mask_examples
 from feedback_nlp.themes.subthemes import SubTheme
+from feedback_nlp.themes.subthemes import preload as preload_sub_themes
 from feedback_nlp.themes.top import SORTS, Theme, top_themes
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "aspect_sentiment",
     "emerging_issues",
     "mask_examples",
+    "preload_sub_themes",
     "theme_impact",
     "theme_products",
     "theme_trend",

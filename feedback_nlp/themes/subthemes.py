@@ -61,6 +61,17 @@ def _identity(bag: Sequence[str]) -> Sequence[str]:
     return bag
 
 
+def preload() -> None:
+    """Import the clustering modules now rather than in the first request that needs them.
+
+    scikit-learn's k-means and silhouette take 1–2 s of CPU to import; a server calls this at
+    start-up so the first ``/v1/themes/top`` (the dashboard's first render) does not pay it.
+    """
+    import sklearn.cluster  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+
+
 def find_sub_themes(bags: Sequence[Sequence[str]], texts: Sequence[str], *, theme_count: int, max_k: int = 5,
                     max_texts: int = 400, n_keywords: int = 3, seed: int = 0) -> list[SubTheme]:
     """Cluster one theme's sampled texts; largest sub-theme first.
