@@ -15,7 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from feedback_nlp.config import Settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
-from feedback_nlp.query import Query
+from feedback_nlp.query import DIMENSIONS, PERIODS, Query
 from feedback_nlp.store import Store
 
 console = Console()
@@ -35,6 +35,16 @@ def fail(exc: Exception) -> typer.Exit:
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     return Store(settings.database_path, timezone=settings.timezone, read_only=read_only,
                  memory_limit=settings.db_memory_limit, threads=settings.db_threads)  # fmt: skip
+
+
+# The KPI query's options, shared by `kpis` and `spark kpis` (the same query either way).
+FROM_OPTION = typer.Option(None, "--from", help="First day (YYYY-MM-DD, local), inclusive.")
+TO_OPTION = typer.Option(None, "--to", help="Last day (YYYY-MM-DD, local), inclusive.")
+FILTER_OPTION = typer.Option([], "--filter", help=f"KEY=VALUE[,VALUE…]; KEY: {', '.join(DIMENSIONS)}.")
+GROUP_BY_OPTION = typer.Option(None, "--group-by", help=f"One of {', '.join(DIMENSIONS)}.")
+PERIOD_OPTION = typer.Option(None, "--period", help=f"Trend by {' | '.join(PERIODS)}.")
+KPI_MODEL_OPTION = typer.Option(None, "--model", help="NAME@VERSION whose predictions text KPIs read.")
+KPI_ID_OPTION = typer.Option([], "--id", help="KPI id (repeat for several; default: all).")
 
 
 def open_store_if_any(settings: Settings, *, read_only: bool = True) -> Store | None:

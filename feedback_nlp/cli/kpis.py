@@ -21,12 +21,23 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table as RichTable
 
 from feedback_nlp import service
-from feedback_nlp.cli.common import cli_query, console, existing_store, fail
+from feedback_nlp.cli.common import (
+    FILTER_OPTION,
+    FROM_OPTION,
+    GROUP_BY_OPTION,
+    KPI_ID_OPTION,
+    KPI_MODEL_OPTION,
+    PERIOD_OPTION,
+    TO_OPTION,
+    cli_query,
+    console,
+    existing_store,
+    fail,
+)
 from feedback_nlp.cli.remote import API_KEY_OPTION, SERVER_OPTION, RemoteApi, query_params
 from feedback_nlp.config import Settings
 from feedback_nlp.errors import InputError
 from feedback_nlp.kpis import KpiReport, KpiResult, get_definition
-from feedback_nlp.query import DIMENSIONS, PERIODS
 from feedback_nlp.store import Store
 
 FORMATS = ("table", "json", "csv")
@@ -145,13 +156,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("kpis")
     def kpis(
-        start: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD, local), inclusive."),
-        end: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD, local), inclusive."),
-        filters: list[str] = typer.Option([], "--filter", help=f"KEY=VALUE[,VALUE…]; KEY: {', '.join(DIMENSIONS)}."),
-        group_by: str | None = typer.Option(None, "--group-by", help=f"One of {', '.join(DIMENSIONS)}."),
-        period: str | None = typer.Option(None, "--period", help=f"Trend by {' | '.join(PERIODS)}."),
-        model: str | None = typer.Option(None, "--model", help="NAME@VERSION whose predictions text KPIs read."),
-        ids: list[str] = typer.Option([], "--id", help="KPI id (repeat for several; default: all)."),
+        start: str | None = FROM_OPTION,
+        end: str | None = TO_OPTION,
+        filters: list[str] = FILTER_OPTION,
+        group_by: str | None = GROUP_BY_OPTION,
+        period: str | None = PERIOD_OPTION,
+        model: str | None = KPI_MODEL_OPTION,
+        ids: list[str] = KPI_ID_OPTION,
         fmt: str = typer.Option("table", "--format", help=f"Output: {' | '.join(FORMATS)}."),
         list_only: bool = typer.Option(False, "--list", help="Show the KPI catalogue and exit."),
         server: str | None = SERVER_OPTION,

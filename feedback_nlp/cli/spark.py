@@ -17,10 +17,23 @@ from pathlib import Path
 
 import typer
 
-from feedback_nlp.cli.common import cli_query, console, err, fail, model_to_use, state
+from feedback_nlp.cli.common import (
+    FILTER_OPTION,
+    FROM_OPTION,
+    GROUP_BY_OPTION,
+    KPI_ID_OPTION,
+    KPI_MODEL_OPTION,
+    PERIOD_OPTION,
+    TO_OPTION,
+    cli_query,
+    console,
+    err,
+    fail,
+    model_to_use,
+    state,
+)
 from feedback_nlp.config import get_settings
 from feedback_nlp.errors import ConfigError, FeedbackNLPError
-from feedback_nlp.query import DIMENSIONS, PERIODS
 
 spark_app = typer.Typer(help="Run the large jobs on Apache Spark (pip install 'feedback-nlp\\[spark]').",
                         no_args_is_help=True)  # fmt: skip
@@ -104,13 +117,13 @@ def kpis_command(
         "--predictions",
         help="Parquet of predictions (store shape or spark classify output; default: TABLES/predictions.parquet).",
     ),
-    start: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD, local), inclusive."),
-    end: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD, local), inclusive."),
-    filters: list[str] = typer.Option([], "--filter", help=f"KEY=VALUE[,VALUE…]; KEY: {', '.join(DIMENSIONS)}."),
-    group_by: str | None = typer.Option(None, "--group-by", help=f"One of {', '.join(DIMENSIONS)}."),
-    period: str | None = typer.Option(None, "--period", help=f"Trend by {' | '.join(PERIODS)}."),
-    model: str | None = typer.Option(None, "--model", help="NAME@VERSION whose predictions text KPIs read."),
-    ids: list[str] = typer.Option([], "--id", help="KPI id (repeat for several; default: all)."),
+    start: str | None = FROM_OPTION,
+    end: str | None = TO_OPTION,
+    filters: list[str] = FILTER_OPTION,
+    group_by: str | None = GROUP_BY_OPTION,
+    period: str | None = PERIOD_OPTION,
+    model: str | None = KPI_MODEL_OPTION,
+    ids: list[str] = KPI_ID_OPTION,
     fmt: str = typer.Option("table", "--format", help=f"Output: {' | '.join(KPI_FORMATS)}."),
     master: str | None = MASTER_OPTION,
 ) -> None:
